@@ -127,7 +127,22 @@ class Figure(models.Model):
     as_of = models.DateField(null=True, blank=True, help_text="First day of the period the figure is for.")
     as_of_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True)
     text = models.CharField(max_length=300, blank=True, help_text="The words that state it: 'About 600'.")
-    history = HistoricalRecords()
+    # Kept by the checks (claims/checks/refresh.py), not by writers: the effective period, its length
+    # class (0 day, 1 month, 2 year) and the interval of possible values, so that the incremental check
+    # finds a figure's neighbours through indexes; check_matched says another, independent claim
+    # corroborates it. Bulk writers may leave them stale: the checks refresh them before use.
+    check_first = models.DateField(null=True, blank=True, editable=False)
+    check_last = models.DateField(null=True, blank=True, editable=False)
+    check_span = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    check_lo = models.DecimalField(max_digits=40, decimal_places=12, null=True, blank=True, editable=False)
+    check_lo_open = models.BooleanField(default=False, editable=False)
+    check_hi = models.DecimalField(max_digits=40, decimal_places=12, null=True, blank=True, editable=False)
+    check_hi_open = models.BooleanField(default=False, editable=False)
+    check_matched = models.BooleanField(null=True, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=[
+        "check_first", "check_last", "check_span", "check_lo", "check_lo_open", "check_hi", "check_hi_open",
+        "check_matched",
+    ])
 
     class Meta:
         ordering = ["claim_id", "position"]
@@ -154,7 +169,12 @@ class Figure(models.Model):
                 name="figure_as_of_has_precision",
             ),
         ]
-        indexes = [models.Index(fields=["metric", "as_of"], name="figure_metric_date_idx")]
+        indexes = [
+            models.Index(fields=["metric", "as_of"], name="figure_metric_date_idx"),
+            models.Index(fields=["metric", "check_span", "check_first"], name="figure_check_window_idx"),
+            models.Index(fields=["metric", "check_lo"], name="figure_check_lo_idx"),
+            models.Index(fields=["metric", "check_hi"], name="figure_check_hi_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.text or self.describe()
@@ -300,3 +320,19 @@ class Flag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_code_display()} ({self.status})"
+
+
+class FlagDigest(models.Model):
+    """One digest of newly opened flags sent to the editors; the latest row says where the next
+    digest starts, so a restart of the scheduler neither skips nor repeats flags."""
+
+    sent_at = models.DateTimeField()
+    recipients = models.PositiveIntegerField(default=0)
+    flags = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        get_latest_by = "sent_at"
+
+    def __str__(self) -> str:
+        return f"digest of {self.sent_at:%Y-%m-%d %H:%M}"

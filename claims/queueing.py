@@ -1,15 +1,28 @@
 """Queue the checks for what a write touched, after the transaction commits.
 
-Placeholder interface while the checks are being built (issue 4 fills it in): every writer calls
-`checks_enqueue`, so the admin, the API, the CLI and the import share one entry point.
+Every writer calls `checks_enqueue`, so the admin, the API, the CLI, the import and the model
+signals share one entry point. Queueing must never fail a user's save: when the broker is down the
+error is logged and the periodic sweep catches up.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+
+log = logging.getLogger(__name__)
 
 
 def checks_enqueue(*, claim_ids: Iterable[int] = (), metric_ids: Iterable[int] = ()) -> None:
-    """Queue the checks for these claims and metrics once the current transaction commits.
-    Never raises: a broker outage must not fail the user's save (the sweep catches up)."""
-    return None
+    """Queue the checks for these claims and metrics once the current transaction commits (at once
+    outside a transaction). Without a broker (quickstart) the task runs in process after commit."""
+    claims = sorted({int(cid) for cid in claim_ids if cid is not None})
+    metrics = sorted({int(mid) for mid in metric_ids if mid is not None})
+    if not claims and not metrics:
+        return
+    from claims.tasks import checks_run_task
+
+    try:
+        checks_run_task.delay_on_commit(claims, metrics)
+    except Exception:
+        log.exception("could not queue the checks for claims %s, metrics %s", claims, metrics)

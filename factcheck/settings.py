@@ -44,10 +44,12 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "accounts",
     "sources",
     "claims",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -174,12 +176,86 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # The sweep re-checks everything, so that a change made while the broker was down is still checked.
+    "checks-sweep": {"task": "claims.checks_sweep", "schedule": env_int("CHECKS_SWEEP_SECONDS", 3600, minimum=60)},
+    "flags-digest": {"task": "claims.flags_digest", "schedule": env_int("FLAGS_DIGEST_SECONDS", 86400, minimum=60)},
+}
+
+# Mail (the editors' flag digest): printed to the console unless the environment names a backend.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "claim-tracker@localhost")
 CELERY_TIMEZONE = TIME_ZONE
 
+# REST API v1 (claims/api, docs/api.md). Token auth comes first so that a request without
+# credentials gets 401 with a challenge rather than 403.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["claims.api.permissions.RolePermission"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "claims.api.throttling.TokenRateThrottle",
+        "claims.api.throttling.AnonymousRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env_str("API_THROTTLE_USER", "1200/min"),
+        "anon": env_str("API_THROTTLE_ANON", "60/min"),
+    },
+    "DEFAULT_PAGINATION_CLASS": "claims.api.pagination.KeysetPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "claims.api.exceptions.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["claims.api.parsers.DecimalJSONParser"],
+    "COERCE_DECIMAL_TO_STRING": False,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# How long a POST's Idempotency-Key is remembered.
+API_IDEMPOTENCY_TTL_SECONDS = env_int("API_IDEMPOTENCY_TTL_SECONDS", 24 * 3600, minimum=60)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Claim tracker API",
+    "DESCRIPTION": "Claims, their figures and attribution chains, sources, documents, metrics and the flags "
+    "the checks raise. Records read as in the bundle contract (factcheck-bundle/1). See docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {},
+}
+
+# Attribution reports (claims/reports, docs/reports.md). The report pages are for logged-in users
+# unless REPORTS_PUBLIC says the organisation publishes them.
+REPORTS_PUBLIC = env_bool("REPORTS_PUBLIC", False)
+FACTCHECK_ORG_NAME = env_str("FACTCHECK_ORG_NAME", "Claim tracker")
+FACTCHECK_ORG_URL = env_str("FACTCHECK_ORG_URL", "https://factcheck.example.org/")
+# Where each published review lives; {key} is the claim's key.
+FACTCHECK_REVIEW_URL = env_str("FACTCHECK_REVIEW_URL", "https://factcheck.example.org/claims/{key}/")
+# Verdict (claim status) -> ClaimReview rating on a 1 (worst) .. 5 (best) scale; alternateName is the
+# words readers see. A status missing here gets no ClaimReview. ratingValue None: no numeric rating.
+VERDICT_RATINGS = {
+    "accurate": {"ratingValue": 5, "alternateName": "Accurate"},
+    "mostly_accurate": {"ratingValue": 4, "alternateName": "Mostly accurate"},
+    "misleading": {"ratingValue": 2, "alternateName": "Misleading"},
+    "false": {"ratingValue": 1, "alternateName": "False"},
+    "unverifiable": {"ratingValue": None, "alternateName": "Unverifiable"},
+}
+VERDICT_RATING_BEST = 5
+VERDICT_RATING_WORST = 1
+REPORTS_CSP = env_str(
+    "REPORTS_CSP",
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'",
+)
+REPORTS_EXPORT_DIR = VAR_DIR / "exports"
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,148 @@
+"""Benchmark of the checks on PostgreSQL: the full sweep over N figures and the incremental check of
+one claim in a metric of 100,000 figures, beside the time PostgreSQL takes to read the rows once.
+
+    .venv/bin/python -m bench.sweep --figures 1000000
+
+Uses its own database (fc_bench by default, dropped and recreated), loads a synthetic data set with
+COPY, then times `sweep_all` twice (first run fills the check columns, second finds them fresh) and
+`checks_run` for one edited claim. Results go to stdout; docs/checks.md records them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import time
+
+FIGURES_PER_METRIC = 100_000
+
+
+def _admin_url(url: str) -> str:
+    return url.rsplit("/", 1)[0] + "/postgres"
+
+
+def recreate(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(_admin_url(url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def load(figures: int, seed: int) -> None:
+    """Sources in a few parent lines, metrics of 100,000 figures (half cumulative), claims of two
+    figures and one or two chains each. Values follow a trend with noise, and about 1 in 200 is an
+    outlier, so that the checks have conflicts to find but not a flood."""
+    from django.db import connection
+
+    rng = random.Random(seed)
+    metrics = max(1, figures // FIGURES_PER_METRIC)
+    claims = figures // 2
+    base = dt.date(2023, 1, 1)
+    with connection.cursor() as cur:
+        raw = cur.cursor
+        with raw.copy("COPY sources_source (id, key, name, kind, country, aliases, parent_id, reliability, url, "
+                      "wikidata, notes, version, created_at, updated_at) FROM STDIN") as copy:
+            now = dt.datetime.now(dt.UTC)
+            for sid in range(1, 1001):
+                parent = None if sid <= 100 else rng.randint(1, 100)
+                grade = rng.choice("ABCDEF") if parent is None or rng.random() < 0.3 else ""
+                copy.write_row((sid, f"s{sid}", f"Source {sid}", "government", "", "", parent, grade, "", "", "", 1,
+                                now, now))
+        with raw.copy("COPY claims_metric (id, key, name, unit, cumulative, tolerance, window_days, version, "
+                      "created_at, updated_at) FROM STDIN") as copy:
+            for mid in range(1, metrics + 1):
+                copy.write_row((mid, f"m{mid}", f"Metric {mid}", "people", mid % 2 == 1, "0.1", 31, 1, now, now))
+        with raw.copy("COPY claims_claim (id, key, text, language, status, verdict_summary, version, created_at, "
+                      "updated_at) FROM STDIN") as copy:
+            for cid in range(1, claims + 1):
+                status = "unreviewed" if rng.random() < 0.7 else "accurate"
+                copy.write_row((cid, f"c{cid}", f"Claim {cid}", "en", status, "", 1, now, now))
+        with raw.copy("COPY claims_figure (id, claim_id, position, metric_id, qualifier, value, as_of, "
+                      "as_of_precision, text, check_lo_open, check_hi_open) FROM STDIN") as copy:
+            fid = 0
+            for cid in range(1, claims + 1):
+                metric = 1 + (cid - 1) * metrics // claims
+                day = rng.randint(0, 900)
+                for position in range(2):
+                    fid += 1
+                    trend = 1000 + day * 5 if metric % 2 == 1 else 5000
+                    value = trend * rng.uniform(0.95, 1.05) * (0.3 if rng.random() < 0.005 else 1)
+                    undated = rng.random() < 0.05
+                    copy.write_row((fid, cid, position, metric, "approximate", f"{value:.0f}",
+                                    None if undated else base + dt.timedelta(days=day + position),
+                                    "" if undated else "day", "", False, False))
+        with raw.copy("COPY claims_attribution (id, claim_id, position) FROM STDIN") as copy:
+            aid = 0
+            for cid in range(1, claims + 1):
+                for position in range(1 + (cid % 3 == 0)):
+                    aid += 1
+                    copy.write_row((aid, cid, position))
+        with raw.copy("COPY claims_attributionlink (attribution_id, position, source_id, document_id, verb, date, "
+                      "date_precision, quote) FROM STDIN") as copy:
+            for a in range(1, aid + 1):
+                copy.write_row((a, 0, rng.randint(1, 1000), None, "reported", base + dt.timedelta(days=a % 900),
+                                "day", ""))
+                copy.write_row((a, 1, rng.randint(1, 1000), None, "said", None, "", ""))
+        for table in ("sources_source", "claims_metric", "claims_claim", "claims_figure", "claims_attribution",
+                      "claims_attributionlink"):
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+            cur.execute(f"ANALYZE {table}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--figures", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/fc_bench")
+    args = parser.parse_args()
+    recreate(args.database_url)
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("DJANGO_DEBUG", "1")
+    os.environ.pop("CELERY_BROKER_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from claims.checks.engine import checks_run, sweep_all
+    from claims.models import Figure, Flag
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    load(args.figures, args.seed)
+    print(f"loaded {Figure.objects.count():,} figures in {time.perf_counter() - started:.1f} s")
+
+    started = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute("SELECT id, claim_id, metric_id, qualifier, value, lower, upper, as_of, as_of_precision "
+                    "FROM claims_figure")
+        rows = len(cur.fetchall())
+    read_once = time.perf_counter() - started
+    print(f"PostgreSQL reads the {rows:,} figure rows once: {read_once:.1f} s")
+
+    for label in ("first sweep (fills the check columns)", "second sweep (nothing changed)"):
+        started = time.perf_counter()
+        summary = sweep_all()
+        print(f"{label}: {time.perf_counter() - started:.1f} s, {sum(summary.values()):,} flag changes")
+    print(f"open flags: {Flag.objects.filter(status='open').count():,}")
+
+    figure = Figure.objects.filter(metric_id=1, as_of__isnull=False).order_by("id")[FIGURES_PER_METRIC // 3]
+    timings = []
+    for value in (figure.value * 2, figure.value):
+        figure.value = value
+        figure.save()
+        started = time.perf_counter()
+        checks_run(claim_ids=[figure.claim_id])
+        timings.append((time.perf_counter() - started) * 1000)
+    print(f"incremental check of one claim in a metric of "
+          f"{Figure.objects.filter(metric_id=1).count():,} figures: " + ", ".join(f"{t:.0f} ms" for t in timings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,279 @@
+"""Selectors: read, in a few set-based queries, the facts the rules need.
+
+Everything comes back as compact tuples (values_list), never as model instances, so that a sweep
+over a million figures stays within memory and time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from claims.checks.intervals import INFINITE_KEY, SCALE, Interval, figure_interval
+from claims.checks.periods import SPAN_REACH_DAYS, ChainLink, DatedAt, chain_date, figure_period, span_class
+from claims.checks.rules import FigureFacts
+from claims.models import Attribution, AttributionLink, Figure
+from sources.dates import Period
+from sources.models import MAX_PARENT_DEPTH, Source
+
+CHUNK = 5000
+RAW_FIELDS = ("id", "claim_id", "qualifier", "value", "lower", "upper", "as_of", "as_of_precision")
+CHECK_FIELDS = (
+    "check_first", "check_last", "check_span", "check_lo", "check_lo_open", "check_hi", "check_hi_open",
+)
+
+
+class CheckColumns(NamedTuple):
+    """The denormalised columns of a figure, in the order of CHECK_FIELDS."""
+
+    first: object
+    last: object
+    span: int | None
+    lo: Decimal
+    lo_open: bool
+    hi: Decimal | None
+    hi_open: bool
+
+
+def chunked(ids: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
+    ids = list(ids)
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+class SourceTree:
+    """Roots and effective grades of sources, loaded level by level up the parent lines and kept
+    for the duration of one check run."""
+
+    def __init__(self) -> None:
+        self._parent: dict[int, int | None] = {}
+        self._grade: dict[int, str] = {}
+        self._root: dict[int, int] = {}
+        self._effective: dict[int, str] = {}
+
+    def load_all(self) -> SourceTree:
+        for sid, parent, grade in Source.objects.values_list("id", "parent_id", "reliability").iterator(CHUNK):
+            self._parent[sid], self._grade[sid] = parent, grade
+        return self
+
+    def _ensure(self, ids: Iterable[int]) -> None:
+        missing = {sid for sid in ids if sid not in self._parent}
+        while missing:
+            found = set()
+            for chunk in chunked(missing):
+                for sid, parent, grade in Source.objects.filter(id__in=chunk).values_list(
+                    "id", "parent_id", "reliability"
+                ):
+                    self._parent[sid], self._grade[sid] = parent, grade
+                    if parent is not None and parent not in self._parent:
+                        found.add(parent)
+            missing = found - set(self._parent)
+
+    def _line(self, sid: int) -> list[int]:
+        line, seen = [sid], {sid}
+        node = self._parent.get(sid)
+        while node is not None and node not in seen and len(line) < MAX_PARENT_DEPTH:
+            line.append(node)
+            seen.add(node)
+            node = self._parent.get(node)
+        return line
+
+    def root(self, sid: int) -> int:
+        """As Source.root(): the top of the parent line."""
+        if sid not in self._root:
+            self._ensure([sid])
+            self._root[sid] = self._line(sid)[-1]
+        return self._root[sid]
+
+    def grade(self, sid: int) -> str:
+        """As Source.effective_reliability(): own grade, else the nearest graded ancestor's."""
+        if sid not in self._effective:
+            self._ensure([sid])
+            self._effective[sid] = next((self._grade[n] for n in self._line(sid) if self._grade.get(n)), "")
+        return self._effective[sid]
+
+    def preload(self, ids: Iterable[int]) -> None:
+        ids = list(ids)
+        self._ensure(ids)
+        # Parents found on the way up are loaded too, so that later lookups run without queries.
+        self._ensure(p for p in list(self._parent.values()) if p is not None)
+
+
+def _origin_links() -> QuerySet:
+    later = AttributionLink.objects.filter(attribution_id=OuterRef("attribution_id"), position__gt=OuterRef("position"))
+    return AttributionLink.objects.filter(~Exists(later))
+
+
+def origin_roots(claim_filter: Q | list[int], tree: SourceTree) -> dict[int, frozenset[int]]:
+    """The roots of each claim's origins (last links of its chains). Claims without chains are
+    absent: their root set is empty."""
+    pairs: list[tuple[int, int]] = []
+    if isinstance(claim_filter, Q):
+        pairs = list(_origin_links().filter(claim_filter).values_list("attribution__claim_id", "source_id"))
+    else:
+        for chunk in chunked(claim_filter):
+            pairs += _origin_links().filter(attribution__claim_id__in=chunk).values_list(
+                "attribution__claim_id", "source_id"
+            )
+    tree.preload({sid for _, sid in pairs})
+    roots: dict[int, set[int]] = defaultdict(set)
+    for claim_id, sid in pairs:
+        roots[claim_id].add(tree.root(sid))
+    return {claim_id: frozenset(found) for claim_id, found in roots.items()}
+
+
+class ChainSummary(NamedTuple):
+    chains: int
+    has_document: bool
+    origins: tuple[int, ...]
+
+
+def chain_summaries(claim_ids: list[int]) -> dict[int, ChainSummary]:
+    """Per claim: how many non-empty chains, whether any link names a document, the origin sources."""
+    by_chain: dict[int, list[tuple[int, int, bool]]] = defaultdict(list)
+    claim_of: dict[int, int] = {}
+    for chunk in chunked(claim_ids):
+        for claim_id, attribution_id, position, source_id, document_id in AttributionLink.objects.filter(
+            attribution__claim_id__in=chunk
+        ).values_list("attribution__claim_id", "attribution_id", "position", "source_id", "document_id"):
+            by_chain[attribution_id].append((position, source_id, document_id is not None))
+            claim_of[attribution_id] = claim_id
+    chains: dict[int, list[list[tuple[int, int, bool]]]] = defaultdict(list)
+    for attribution_id, links in by_chain.items():
+        chains[claim_of[attribution_id]].append(sorted(links))
+    return {
+        claim_id: ChainSummary(
+            chains=len(links_per_chain),
+            has_document=any(has_doc for links in links_per_chain for _, _, has_doc in links),
+            origins=tuple(links[-1][1] for links in links_per_chain),
+        )
+        for claim_id, links_per_chain in chains.items()
+    }
+
+
+def first_chain_dates(claim_ids: Iterable[int]) -> dict[int, DatedAt | None]:
+    """The fallback date of each claim's undated figures (claims.checks.periods.chain_date)."""
+    earlier = Attribution.objects.filter(
+        claim_id=OuterRef("attribution__claim_id"), position__lt=OuterRef("attribution__position")
+    )
+    links: dict[int, list[ChainLink]] = defaultdict(list)
+    for chunk in chunked(claim_ids):
+        rows = AttributionLink.objects.filter(attribution__claim_id__in=chunk).filter(~Exists(earlier)).values_list(
+            "attribution__claim_id", "position", "date", "date_precision", "document_id",
+            "document__published", "document__published_precision",
+        )
+        for claim_id, position, date, precision, document_id, published, published_precision in rows:
+            links[claim_id].append(
+                ChainLink(position, date, precision, document_id is not None, published, published_precision or "")
+            )
+    return {claim_id: chain_date(found) for claim_id, found in links.items()}
+
+
+def columns_of(interval: Interval, period: Period | None) -> CheckColumns:
+    hi = None if interval.hi_key >= INFINITE_KEY else interval.hi
+    return CheckColumns(
+        period.first if period else None, period.last if period else None,
+        span_class(period) if period else None,
+        interval.lo, interval.lo_open, hi, interval.hi_open if hi is not None else False,
+    )
+
+
+def interval_of_columns(lo: Decimal, lo_open: bool, hi: Decimal | None, hi_open: bool) -> Interval:
+    """Back from the stored columns to the exact keys (the columns hold 12 decimal places)."""
+    lo_key = 2 * int(Decimal(lo) * SCALE) + (1 if lo_open else 0)
+    hi_key = INFINITE_KEY if hi is None else 2 * int(Decimal(hi) * SCALE) - (1 if hi_open else 0)
+    return Interval(lo_key, hi_key)
+
+
+class RefreshedFigure(NamedTuple):
+    facts: FigureFacts
+    columns: CheckColumns
+    stored: CheckColumns
+    stored_matched: bool | None
+
+
+def refreshed_figures(queryset: QuerySet, tolerance_of: dict[int, Decimal]) -> list[RefreshedFigure]:
+    """Every figure of the queryset with its facts computed from its own fields and its claim's first
+    chain, beside the check columns as stored (to write back only what changed)."""
+    rows = list(queryset.values_list("metric_id", *RAW_FIELDS, *CHECK_FIELDS, "check_matched"))
+    undated_claims = {row[2] for row in rows if row[7] is None}
+    fallback = first_chain_dates(sorted(undated_claims)) if undated_claims else {}
+    out = []
+    for row in rows:
+        metric_id, fid, claim_id, qualifier, value, lower, upper, as_of, precision = row[:9]
+        interval = figure_interval(qualifier, value, lower, upper, tolerance_of[metric_id])
+        period = figure_period(as_of, precision, fallback.get(claim_id))
+        out.append(RefreshedFigure(
+            FigureFacts(fid, claim_id, interval, period), columns_of(interval, period),
+            CheckColumns(*row[9:16]), row[16],
+        ))
+    return out
+
+
+class StoredFigure(NamedTuple):
+    facts: FigureFacts
+    matched: bool | None
+
+
+def stored_window(metric_id: int, windows: list[tuple[object, object]], window_days: int) -> list[StoredFigure]:
+    """Figures of a metric whose stored period lies within window_days of one of the windows
+    (first, last), through the (metric, check_span, check_first) index: one range per length class,
+    bounded by how far back a period of that class can start."""
+    if not windows:
+        return []
+    merged: list[list] = []
+    for first, last in sorted(windows):
+        if merged and first <= merged[-1][1] + dt.timedelta(days=window_days):
+            merged[-1][1] = max(merged[-1][1], last)
+        else:
+            merged.append([first, last])
+    where = Q()
+    for first, last in merged:
+        for span, reach in SPAN_REACH_DAYS.items():
+            where |= Q(
+                check_span=span,
+                check_first__gte=first - dt.timedelta(days=window_days + reach),
+                check_first__lte=last + dt.timedelta(days=window_days),
+            )
+    rows = Figure.objects.filter(where, metric_id=metric_id).values_list(
+        "id", "claim_id", *CHECK_FIELDS, "check_matched"
+    )
+    found = []
+    for fid, claim_id, first, last, _span, lo, lo_open, hi, hi_open, matched in rows:
+        period = Period(first, last)
+        if any(period.gap_days(Period(a, b)) <= window_days for a, b in merged):
+            found.append(StoredFigure(
+                FigureFacts(fid, claim_id, interval_of_columns(lo, lo_open, hi, hi_open), period), matched
+            ))
+    return found
+
+
+# Absolute slack on the stored bounds when preselecting candidates: the exact comparison follows in
+# Python, so a wider preselection only costs a few rows, while a narrower one could miss a finding
+# where a backend stores decimals inexactly (SQLite).
+_SLACK = Decimal("0.000001")
+
+
+def stored_cumulative_candidates(metric_id: int, figure: FigureFacts) -> list[StoredFigure]:
+    """Figures that could make a cumulative_decrease with this one: earlier ones whose lower bound is
+    at or above its upper bound, later ones whose upper bound is at or below its lower bound."""
+    if figure.period is None:
+        return []
+    where = Q(check_first__gt=figure.period.last, check_hi__isnull=False, check_hi__lte=figure.interval.lo + _SLACK)
+    hi = None if figure.interval.hi_key >= INFINITE_KEY else figure.interval.hi
+    if hi is not None:
+        where |= Q(check_last__lt=figure.period.first, check_lo__gte=hi - _SLACK)
+    rows = Figure.objects.filter(where, metric_id=metric_id).values_list(
+        "id", "claim_id", *CHECK_FIELDS, "check_matched"
+    )
+    return [
+        StoredFigure(FigureFacts(fid, claim_id, interval_of_columns(lo, lo_open, hi_, hi_open), Period(first, last)),
+                     matched)
+        for fid, claim_id, first, last, _span, lo, lo_open, hi_, hi_open, matched in rows
+    ]
+

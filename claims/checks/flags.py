@@ -1,0 +1,192 @@
+"""Flag services: record what the checks found (an idempotent upsert keyed by the finding) and the
+editors' decisions (dismiss, resolve). Every write names a user in the flag's history."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
+
+from claims.checks.explain import ExplanationContext
+from claims.models import Attribution, AttributionLink, Figure, Flag, FlagKind, FlagStatus
+
+log = logging.getLogger(__name__)
+CHECKS_USERNAME = "checks"
+
+
+class Finding(NamedTuple):
+    kind: str
+    code: str
+    metric_id: int | None
+    claim_a: int
+    claim_b: int | None
+    figure_a: int | None = None
+    figure_b: int | None = None
+
+    @property
+    def key(self) -> tuple:
+        return (self.kind, self.code, self.metric_id, self.claim_a, self.claim_b)
+
+
+def flag_key(flag: Flag) -> tuple:
+    return (flag.kind, flag.code, flag.metric_id, flag.claim_a_id, flag.claim_b_id)
+
+
+def checks_user():
+    """The account the checks write history as: a real user row, so history always names someone,
+    that cannot log in."""
+    user_model = get_user_model()
+    user = user_model.objects.filter(username=CHECKS_USERNAME).first()
+    if user is None:
+        try:
+            with transaction.atomic():
+                user = user_model(username=CHECKS_USERNAME, is_active=False)
+                user.set_unusable_password()
+                user.save()
+        except IntegrityError:
+            user = user_model.objects.get(username=CHECKS_USERNAME)
+    return user
+
+
+def flag_fingerprint(flag: Flag) -> str:
+    """A digest of the figures and chains the flag involves: a dismissal holds while it is unchanged."""
+    claims = [cid for cid in (flag.claim_a_id, flag.claim_b_id) if cid]
+    figures = Figure.objects.filter(claim_id__in=claims)
+    if flag.kind == FlagKind.CONFLICT:
+        figures = figures.filter(metric_id=flag.metric_id)
+    parts = [repr(list(figures.order_by("id").values_list(
+        "id", "claim_id", "metric_id", "qualifier", "value", "lower", "upper", "as_of", "as_of_precision"
+    )))]
+    chains = Attribution.objects.filter(claim_id__in=claims).order_by("id")
+    parts.append(repr(list(chains.values_list("id", "claim_id"))))
+    parts.append(repr(list(AttributionLink.objects.filter(attribution__claim_id__in=claims).order_by("id").values_list(
+        "id", "attribution_id", "position", "source_id", "document_id", "date", "date_precision"
+    ))))
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+class RecomputeSummary(Counter):
+    """Counts of (code, what happened): opened, reopened, resolved."""
+
+    def add(self, code: str, event: str, n: int = 1) -> None:
+        self[(code, event)] += n
+
+
+def _explain(flags: list[Flag]) -> None:
+    if not flags:
+        return
+    context = ExplanationContext(
+        [fid for f in flags for fid in (f.figure_a_id, f.figure_b_id) if fid],
+        [cid for f in flags for cid in (f.claim_a_id, f.claim_b_id) if cid],
+    )
+    for flag in flags:
+        if flag.kind == FlagKind.CONFLICT:
+            flag.explanation = context.conflict(flag.code, flag.claim_a_id, flag.claim_b_id,
+                                                flag.figure_a_id, flag.figure_b_id)
+        else:
+            flag.explanation = context.unverified(flag.code, flag.claim_a_id)
+
+
+def _insert(flags: list[Flag], user) -> list[Flag]:
+    """Insert new flags; a concurrent run may have inserted some of the same findings meanwhile, in
+    which case the unique constraints refuse them and we keep the other run's row."""
+    try:
+        with transaction.atomic():
+            created = Flag.objects.bulk_create(flags, batch_size=1000)
+            Flag.history.bulk_history_create(created, default_user=user)
+            return created
+    except IntegrityError:
+        created = []
+        for flag in flags:
+            flag.pk = None
+            flag._history_user = user
+            try:
+                with transaction.atomic():
+                    flag.save()
+                created.append(flag)
+            except IntegrityError:
+                log.info("flag %s already recorded by a concurrent check", flag)
+        return created
+
+
+def flags_recompute(*, findings: Iterable[Finding], scope: Q, user=None) -> RecomputeSummary:
+    """Make the flags within `scope` say exactly what `findings` say. New findings become open flags;
+    a resolved flag found again re-opens; an open flag not found any more is resolved; a dismissed
+    flag keeps its dismissal until the figures or chains it involves change (its fingerprint), and is
+    then re-opened or resolved like any other. Running it twice changes nothing."""
+    user = user or checks_user()
+    found = {finding.key: finding for finding in findings}
+    summary = RecomputeSummary()
+    existing = {flag_key(flag): flag for flag in Flag.objects.filter(scope)}
+    new, changed = [], []
+    now = timezone.now()
+    for key, finding in found.items():
+        flag = existing.get(key)
+        if flag is None:
+            new.append(Flag(
+                kind=finding.kind, code=finding.code, metric_id=finding.metric_id, claim_a_id=finding.claim_a,
+                claim_b_id=finding.claim_b, figure_a_id=finding.figure_a, figure_b_id=finding.figure_b,
+                status=FlagStatus.OPEN, created_at=now, updated_at=now,
+            ))
+        elif flag.status == FlagStatus.RESOLVED or (
+            flag.status == FlagStatus.DISMISSED and flag_fingerprint(flag) != flag.dismissed_fingerprint
+        ):
+            flag.status = FlagStatus.OPEN
+            flag.figure_a_id, flag.figure_b_id = finding.figure_a, finding.figure_b
+            changed.append(flag)
+            summary.add(flag.code, "reopened")
+    resolved = []
+    for key, flag in existing.items():
+        if key in found:
+            continue
+        if flag.status == FlagStatus.OPEN or (
+            flag.status == FlagStatus.DISMISSED and flag_fingerprint(flag) != flag.dismissed_fingerprint
+        ):
+            flag.status = FlagStatus.RESOLVED
+            resolved.append(flag)
+            summary.add(flag.code, "resolved")
+    _explain(new + changed)
+    for flag in _insert(new, user):
+        summary.add(flag.code, "opened")
+    if changed or resolved:
+        for flag in changed + resolved:
+            flag.updated_at = now
+        bulk_update_with_history(
+            changed + resolved, Flag, ["status", "figure_a", "figure_b", "explanation", "updated_at"],
+            batch_size=500, default_user=user,
+        )
+    return summary
+
+
+def flag_dismiss(*, flag: Flag, user, note: str) -> Flag:
+    """An editor decides the finding is not a problem. The note is required: the next editor must
+    know why. The fingerprint ties the dismissal to what the editor looked at."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": "Say why this flag is not a problem."})
+    flag.status = FlagStatus.DISMISSED
+    flag.dismissed_note = note
+    flag.dismissed_by = user
+    flag.dismissed_at = timezone.now()
+    flag.dismissed_fingerprint = flag_fingerprint(flag)
+    flag._history_user = user
+    flag.save()
+    return flag
+
+
+def flag_resolve(*, flag: Flag, user) -> Flag:
+    """An editor marks the finding dealt with (usually after correcting the data). If the checks
+    still find the condition on their next run, they re-open it: a resolve cannot hide a conflict."""
+    flag.status = FlagStatus.RESOLVED
+    flag._history_user = user
+    flag.save()
+    return flag
