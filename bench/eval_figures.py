@@ -149,20 +149,24 @@ def evaluate(eval_dir: Path, verbose: bool = False) -> dict[str, float]:
     for name, scorer in (("NumberModel.json", score_number), ("NumberRangeModel.json", score_range)):
         cases = json.loads((eval_dir / name).read_text(encoding="utf-8"))
         deliberate = DELIBERATE[name]
-        right = total = 0
+        right = total = spec_right = 0
         wrong: list[str] = []
         for case in cases:
-            if case["Input"] in deliberate:
-                continue
             verdict = scorer(case)
             if verdict is None:
+                continue
+            if case["Input"] in deliberate:
+                spec_right += verdict
                 continue
             total += 1
             right += verdict
             if not verdict:
                 wrong.append(case["Input"])
         shares[name] = right / total if total else 0.0
-        print(f"{name}: {right}/{total} right = {shares[name]:.1%}")
+        everything = total + len(deliberate)
+        print(f"{name}: {right}/{total} right = {shares[name]:.1%} "
+              f"(counting the deliberate differences as cases: {right + spec_right}/{everything} "
+              f"= {(right + spec_right) / everything:.1%})")
         if wrong and verbose:
             print("  wrong:")
             for text in wrong:
@@ -179,6 +183,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder holding NumberModel.json and NumberRangeModel.json")
     parser.add_argument("--verbose", action="store_true", help="list the cases we get wrong")
     args = parser.parse_args(argv)
+    missing = [n for n in DELIBERATE if not (args.eval_dir / n).is_file()]
+    if missing:
+        print(f"{args.eval_dir}: missing {', '.join(missing)} (see --eval-dir)", file=sys.stderr)
+        return 2
     evaluate(args.eval_dir, verbose=args.verbose)
     return 0
 

@@ -34,8 +34,9 @@ def recreate(url: str) -> None:
 
 def load(figures: int, seed: int) -> None:
     """Sources in a few parent lines, metrics of 100,000 figures (half cumulative), claims of two
-    figures and one or two chains each. Values follow a trend with noise, and about 1 in 200 is an
-    outlier, so that the checks have conflicts to find but not a flood."""
+    figures and one or two chains each. Values follow a trend with noise, and about 1 in 100,000 is an
+    outlier a quarter below the trend: each conflicts with thousands of neighbours, so the checks
+    have findings to write without the data being mostly conflicts."""
     from django.db import connection
 
     rng = random.Random(seed)
@@ -70,7 +71,7 @@ def load(figures: int, seed: int) -> None:
                 for position in range(2):
                     fid += 1
                     trend = 1000 + day * 5 if metric % 2 == 1 else 5000
-                    value = trend * rng.uniform(0.95, 1.05) * (0.3 if rng.random() < 0.005 else 1)
+                    value = trend * rng.uniform(0.95, 1.05) * (0.75 if rng.random() < 0.00001 else 1)
                     undated = rng.random() < 0.05
                     copy.write_row((fid, cid, position, metric, "approximate", f"{value:.0f}",
                                     None if undated else base + dt.timedelta(days=day + position),

@@ -67,7 +67,9 @@ _SMALL_WORDS = "|".join(sorted([*_UNITS, *_TEENS, *_TENS], key=len, reverse=True
 _SCALE_WORDS = "hundred|thousand|million|billion|trillion|lakhs?|crores?|dozens?"
 
 # Every pattern scanned over the whole text starts with a literal or a character set, which
-# lets the regex engine skip ahead quickly; boundary checks follow the first character.
+# lets the regex engine skip ahead quickly. A boundary check follows the first character
+# ("[0-9](?<![\w.][0-9])") wherever a pattern could otherwise restart inside a long run of
+# digits and rescan it: that would be quadratic.
 _DIGITS_RE = re.compile(
     rf"""
     (?P<digits>
@@ -110,11 +112,11 @@ _ZONE_RES = (
     re.compile(r"(?:1[5-9]|20|21)[0-9]{2}-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12][0-9]|3[01]))?(?![0-9])"),
     # Phone numbers, IP addresses, versions, numeric dates and fractions: digits chained by
     # separators that never join a count ("192.168.1.2", "5/17/2018", "+1-222-2222").
-    re.compile(r"[0-9]+([-./])[0-9]+(?:\1[0-9]+)+"),
+    re.compile(r"[0-9](?<![\w.][0-9])[0-9]*([-./])[0-9]+(?:\1[0-9]+)+"),
     re.compile(r"\+[0-9]+(?:[-./ ][0-9]+){2,}"),
     re.compile(r"\([0-9]{2,4}\)\s*[0-9]{3,4}[-\s.][0-9]{3,4}"),
     re.compile(r"0(?<![\w.]0)[0-9]{1,4}(?:[ .-][0-9]{2,4}){2,}"),  # 020 7946 0958
-    re.compile(r"[0-9]+/[0-9]+"),
+    re.compile(r"[0-9](?<![\w.][0-9])[0-9]*/[0-9]+"),
 )
 
 # --- words around a number ----------------------------------------------------------------
@@ -742,17 +744,29 @@ def _noun(text: str, pos: int, value: Decimal) -> str | None:
         if m is None:
             break
         word = m.group(1).lower().rstrip("-")
-        if word in _STOP or (len(word) > 3 and word.endswith(("ed", "ing", "ly"))):
-            break  # a verb or an adverb ends the noun phrase: "600 killed", "600 have"
+        if word in _STOP:
+            break
+        if len(word) > 3 and word.endswith(("ed", "ing", "ly")):
+            # A verb or an adverb ends the phrase ("600 killed"), unless it describes the
+            # plural noun that follows ("120 returning soldiers", "300 armed men").
+            nxt = _NOUN_WORD_RE.match(text, m.end())
+            if nxt is None or not _is_plural(nxt.group(1).lower()):
+                break
         spans.append(m.span(1))
         pos = m.end()
-        if word in _IRREGULAR_PLURALS or (
-                len(word) > 2 and word.endswith("s")
-                and not word.endswith(("ss", "us", "is", "'s", "\u2019s"))):
+        if _is_plural(word):
             return text[spans[0][0]:spans[-1][1]]
     if value == 1 and spans:  # "one soldier"
         return text[spans[0][0]:spans[-1][1]]
     return None
+
+
+def _is_plural(word: str) -> bool:
+    if word in _STOP:
+        return False
+    return word in _IRREGULAR_PLURALS or (
+        len(word) > 2 and word.endswith("s")
+        and not word.endswith(("ss", "us", "is", "'s", "\u2019s")))
 
 
 def _tidy(value: Decimal) -> Decimal:

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, models, transaction
-from django.utils import timezone
 
+from claims.copyload import Table, sink_for
 from claims.models import Attribution, AttributionLink, Claim, Figure, Metric, Tag
 from sources.models import Document, Source
 
@@ -55,85 +55,6 @@ class SyntheticPlan:
     @property
     def metrics(self) -> int:
         return max(3, self.claims // 100)
-
-
-class _Table:
-    """Rows for one model, in the order of its concrete columns, with defaults filled in."""
-
-    def __init__(self, model: type[models.Model]) -> None:
-        self.model = model
-        self.fields = [f for f in model._meta.concrete_fields]
-        self.columns = [f.column for f in self.fields]
-        now = timezone.now()
-        self.defaults = {}
-        for f in self.fields:
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                self.defaults[f.attname] = now
-            elif f.has_default():
-                self.defaults[f.attname] = f.get_default()
-            else:
-                text = isinstance(f, models.CharField | models.TextField)
-                self.defaults[f.attname] = "" if (text and not f.null) else None
-
-        self.attnames = [f.attname for f in self.fields]
-
-    def row(self, values: dict) -> tuple:
-        merged = {**self.defaults, **values}
-        return tuple([merged[name] for name in self.attnames])
-
-
-def _sink(table: _Table, batch: int = 20_000):
-    """A coroutine-like writer: call it with a row, then .close() to flush."""
-    if connection.vendor == "postgresql":
-        return _CopySink(table)
-    return _BulkSink(table, batch)
-
-
-class _CopySink:
-    """Buffers rows and streams each full buffer with one COPY (a connection runs one COPY at a time,
-    and the five tables of a claim are written side by side)."""
-
-    def __init__(self, table: _Table, batch: int = 50_000) -> None:
-        self.table = table
-        self.batch = batch
-        self.rows: list[tuple] = []
-        cols = ", ".join(f'"{c}"' for c in table.columns)
-        self.sql = f'COPY "{table.model._meta.db_table}" ({cols}) FROM STDIN'
-
-    def write(self, values: dict) -> None:
-        self.rows.append(self.table.row(values))
-        if len(self.rows) >= self.batch:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.rows:
-            return
-        with connection.cursor() as wrapper, wrapper.cursor.copy(self.sql) as copy:
-            for row in self.rows:
-                copy.write_row(row)
-        self.rows = []
-
-    def close(self) -> None:
-        self.flush()
-
-
-class _BulkSink:
-    def __init__(self, table: _Table, batch: int) -> None:
-        self.table = table
-        self.batch = batch
-        self.pending: list[models.Model] = []
-
-    def write(self, values: dict) -> None:
-        self.pending.append(self.table.model(**{**{k: v for k, v in self.table.defaults.items()}, **values}))
-        if len(self.pending) >= self.batch:
-            self.flush()
-
-    def flush(self) -> None:
-        self.table.model.objects.bulk_create(self.pending)
-        self.pending = []
-
-    def close(self) -> None:
-        self.flush()
 
 
 def _next_ids(*model_list: type[models.Model]) -> dict[type[models.Model], int]:
@@ -198,7 +119,7 @@ def _tags() -> list[int]:
 
 
 def _sources(rng, plan, first_id, run, counts) -> list[int]:
-    sink = _sink(_Table(Source))
+    sink = sink_for(Table(Source))
     ids: list[int] = []
     for n in range(plan.sources):
         pk = first_id + n
@@ -215,7 +136,7 @@ def _sources(rng, plan, first_id, run, counts) -> list[int]:
 
 
 def _documents(rng, plan, first_id, run, source_ids, counts) -> list[tuple[int, dt.date]]:
-    sink = _sink(_Table(Document))
+    sink = sink_for(Table(Document))
     docs = []
     for n in range(plan.documents):
         pk = first_id + n
@@ -239,7 +160,7 @@ class _MetricRow:
 
 
 def _metrics(rng, plan, first_id, run, counts) -> list[_MetricRow]:
-    sink = _sink(_Table(Metric))
+    sink = sink_for(Table(Metric))
     rows = []
     for n in range(plan.metrics):
         pk = first_id + n
@@ -276,12 +197,12 @@ def _figure_values(rng: random.Random, raw: float) -> dict:
 
 
 def _claims(rng, plan, ids, run, source_ids, document_ids, metric_rows, tag_ids, counts, progress) -> None:
-    claim_sink = _sink(_Table(Claim))
-    figure_sink = _sink(_Table(Figure))
-    attribution_sink = _sink(_Table(Attribution))
-    link_sink = _sink(_Table(AttributionLink))
+    claim_sink = sink_for(Table(Claim))
+    figure_sink = sink_for(Table(Figure))
+    attribution_sink = sink_for(Table(Attribution))
+    link_sink = sink_for(Table(AttributionLink))
     tag_through = Claim.tags.through
-    tag_sink = _sink(_Table(tag_through))
+    tag_sink = sink_for(Table(tag_through))
     next_figure, next_attr, next_link = ids[Figure], ids[Attribution], ids[AttributionLink]
     next_tag = (tag_through.objects.aggregate(top=models.Max("pk"))["top"] or 0) + 1
     statuses = ["unreviewed"] * 7 + ["in_review", "accurate", "misleading"]

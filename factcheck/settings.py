@@ -7,6 +7,7 @@ DATABASE_URL and CELERY_BROKER_URL. See docs/architecture.md for the full list.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "accounts",
     "sources",
     "claims",
@@ -62,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lockout seen during the view into a 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "factcheck.urls"
@@ -130,6 +134,20 @@ WHITENOISE_USE_FINDERS = DEBUG or env_bool("WHITENOISE_USE_FINDERS", False)
 
 LOGIN_URL = "admin:login"
 
+# Login rate limiting (django-axes, factcheck/security.py): after AXES_FAILURE_LIMIT wrong passwords
+# for one username from one address, that pair is refused for the cool-off period. Keyed on both so
+# that an attacker cannot lock an editor out from elsewhere by guessing at their name.
+AUTHENTICATION_BACKENDS = [
+    "factcheck.security.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The address is REMOTE_ADDR (django-ipware is not installed): behind a proxy every client shares
+# the proxy's address, and the username half of the key still keeps one editor's lockout their own.
+
 # Uploads (bundles through the admin) are read in memory only up to this size.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -151,7 +169,15 @@ if env_bool("DJANGO_SECURE_PROXY_SSL", False):
 # The health check must answer plain HTTP probes from the load balancer and compose.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Throttle counters, idempotency and health caches must be shared by every web process in
+# production: set CACHE_URL to a Redis database there. The in-memory default suits one process.
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL:
+    raise ImproperlyConfigured(f"CACHE_URL={CACHE_URL!r}: only redis:// URLs are supported")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Celery: no broker URL means every task runs in process, so the quickstart needs no service.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
@@ -176,6 +202,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# The result backend is the same Redis: when it is down, delay() subscribes to the result and by default
+# retries 20 times a second apart, holding every save for 20 s (tests/reliability/test_broker_down.py).
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2},
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # The sweep re-checks everything, so that a change made while the broker was down is still checked.
     "checks-sweep": {"task": "claims.checks_sweep", "schedule": env_int("CHECKS_SWEEP_SECONDS", 3600, minimum=60)},

@@ -40,6 +40,7 @@ from claims.selectors import (
     prefetch_chains_and_figures,
     source_lines,
 )
+from claims.verdicts import claim_verdict_stamp
 from sources.models import Document, Grade, Source
 
 # Fields of a metric that the checks read: changing one can raise or clear flags.
@@ -246,6 +247,15 @@ class ClaimAdmin(PreparedPageMixin, SimpleHistoryAdmin):
         following = max(obj.attributions.values_list("position", flat=True), default=-1) + 1
         url = reverse("admin:claims_attribution_add")
         return format_html('<a href="{}?claim={}&amp;position={}">Add a chain</a>', url, obj.pk, following)
+
+    def save_model(self, request: HttpRequest, obj: Claim, form: forms.ModelForm, change: bool) -> None:
+        before = Claim.objects.filter(pk=obj.pk).values("status", "verdict_summary").first() if change else None
+        claim_verdict_stamp(
+            claim=obj, user=request.user,
+            previous_status=before["status"] if before else None,
+            previous_summary=before["verdict_summary"] if before else None,
+        )
+        super().save_model(request, obj, form, change)
 
     def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool) -> None:
         claim = form.instance

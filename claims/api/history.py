@@ -10,6 +10,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import models
 
+from claims.bundle.exporter import number
+
 HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 
 
@@ -22,8 +24,7 @@ def _tracked_fields(history_model) -> list[models.Field]:
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
-        normal = value.normalize()
-        return int(normal) if normal == normal.to_integral_value() else float(normal)
+        return number(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return value

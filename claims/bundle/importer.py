@@ -9,16 +9,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import islice
 from typing import IO, Any
 
+from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.utils import timezone
 
 from claims.bundle.errors import BundleError, BundleInvalid
 from claims.bundle.history import acting_user
+from claims.bundle.inserts import WRITTEN_TABLES, ClaimTags, CopyInserts, inserts_for
+from claims.bundle.lookups import rows_key_share, stored_ids
 from claims.bundle.reader import BundleReader, DictReader, FileReader
 from claims.bundle.records import (
     FIGURE_COLUMNS,
@@ -32,6 +36,7 @@ from claims.bundle.records import (
 )
 from claims.bundle.schema import SECTIONS
 from claims.bundle.validation import BundleChecker
+from claims.copyload import BackgroundCopy, foreign_key_triggers_off
 from claims.models import Attribution, AttributionLink, Claim, Figure, Metric, Tag
 from claims.queueing import checks_enqueue
 from sources.models import Document, Source
@@ -39,8 +44,6 @@ from sources.models import Document, Source
 Progress = Callable[[str, int, int], None]
 BATCH = 1000
 MODELS: dict[str, type[models.Model]] = {"source": Source, "document": Document, "metric": Metric, "claim": Claim}
-ClaimTags = Claim.tags.through
-HistoricalClaimTags = Claim.history.model._meta.get_field("historicalclaim_tags").related_model
 
 
 @dataclass
@@ -66,20 +69,29 @@ def reader_validate(reader: BundleReader, progress: Progress | None = None) -> l
     checker = BundleChecker()
     if checker.check_top(top):
         for section in SECTIONS:
-            if not isinstance(top.get(section), list):
-                continue
-            total = reader.count(section)
-            for index, record in enumerate(reader.records(section)):
-                checker.check_record(section, index, record)
-                if progress and (index + 1) % BATCH == 0:
-                    progress(f"checking {section}", index + 1, total)
+            _check_section(reader, checker, top, section, progress)
     return checker.finish()
 
 
-def bundle_import(*, data: dict, user: Any = None, progress: Progress | None = None) -> ImportResult:
+def _check_section(
+    reader: BundleReader, checker: BundleChecker, top: dict, section: str, progress: Progress | None
+) -> None:
+    if not isinstance(top.get(section), list):
+        return
+    total = reader.count(section)
+    for index, record in enumerate(reader.records(section)):
+        checker.check_record(section, index, record)
+        if progress and (index + 1) % BATCH == 0:
+            progress(f"checking {section}", index + 1, total)
+
+
+def bundle_import(
+    *, data: dict, user: Any = None, progress: Progress | None = None, fast: bool = True
+) -> ImportResult:
     """Import a bundle held in memory. Raises BundleInvalid with every error and writes nothing
-    when anything is wrong; the `flags` section is ignored (the checks recompute flags)."""
-    return reader_import(DictReader(data), user=user, progress=progress)
+    when anything is wrong; the `flags` section is ignored (the checks recompute flags).
+    `fast=False` keeps to the portable ORM path on PostgreSQL too (for comparing the two)."""
+    return reader_import(DictReader(data), user=user, progress=progress, fast=fast)
 
 
 def bundle_import_stream(*, stream: IO[bytes], user: Any = None, progress: Progress | None = None) -> ImportResult:
@@ -87,16 +99,45 @@ def bundle_import_stream(*, stream: IO[bytes], user: Any = None, progress: Progr
     return reader_import(FileReader(stream), user=user, progress=progress)
 
 
-def reader_import(reader: BundleReader, *, user: Any = None, progress: Progress | None = None) -> ImportResult:
+def reader_import(
+    reader: BundleReader, *, user: Any = None, progress: Progress | None = None, fast: bool = True
+) -> ImportResult:
+    """Check and write in one transaction. Sources, documents and metrics (what records point at,
+    usually few) are checked whole before any is written, since a source's parent line needs them
+    all. Claims (usually most of the file) are read once: each batch is checked, then written if
+    nothing so far was wrong, so that on PostgreSQL the checks of one batch run while the database
+    stores the one before. Any error stops the writing; the rest is still checked, so that every
+    error is named, and the transaction is rolled back."""
     with transaction.atomic(), acting_user(user):
-        # Validating inside the transaction keeps the stored keys it relied on in view.
-        errors = reader_validate(reader, progress)
+        top, errors = reader.top()
         if errors:
             raise BundleInvalid(errors)
-        writer = BundleWriter(user=user, progress=progress)
-        for section in SECTIONS:
-            writer.write_section(section, reader.records(section), total=reader.count(section))
-        writer.finish()
+        checker = BundleChecker()
+        if not checker.check_top(top):
+            raise BundleInvalid(checker.finish())
+        writer = BundleWriter(user=user, progress=progress, fast=fast)
+        *referenced, last = SECTIONS
+        with writer.bulk():
+            for section in referenced:
+                _check_section(reader, checker, top, section, progress)
+            checker.check_parents()
+            if checker.clean:
+                for section in referenced:
+                    writer.write_section(section, reader.records(section), total=reader.count(section))
+            if isinstance(top.get(last), list):
+                total, done = reader.count(last), 0
+                for batch in _batches(reader.records(last)):
+                    for index, record in enumerate(batch, start=done):
+                        checker.check_record(last, index, record)
+                    if checker.clean:
+                        writer.write_batch(last, batch)
+                    done += len(batch)
+                    if progress:
+                        progress(f"importing {last}", done, total)
+            errors = checker.finish()
+            if errors:
+                raise BundleInvalid(errors)
+            writer.finish()
     return writer.result
 
 
@@ -109,8 +150,10 @@ def _batches(records: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:
 class BundleWriter:
     """Writes validated records. Use inside a transaction; call finish() at the end."""
 
-    def __init__(self, *, user: Any = None, progress: Progress | None = None) -> None:
+    def __init__(self, *, user: Any = None, progress: Progress | None = None, fast: bool = True) -> None:
         self.user = user if getattr(user, "pk", None) else None
+        # New rows go through COPY on PostgreSQL (unless fast=False); updates always use the ORM.
+        self.inserts = inserts_for(self.user, fast=fast)
         self.progress = progress
         self.result = ImportResult()
         self.ids: dict[str, dict[str, int]] = {kind: {} for kind in MODELS}
@@ -120,16 +163,43 @@ class BundleWriter:
         self.changed_sources: set[int] = set()
         # claim id -> id of the history row this import wrote for it (its tags are noted there).
         self._claim_history: dict[int, int] = {}
+        self._tags: dict[str, int] = {}
+        # Set while foreign-key triggers are off: stored rows the import points at are then locked
+        # when looked up, as the triggers would have locked them.
+        self._lock_references = False
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """For a whole import on the fast path: COPYs on a second thread while this one reads and
+        shapes the next rows (copyload.BackgroundCopy), and per-row foreign-key checks off where
+        allowed (copyload.foreign_key_triggers_off), the rows referred to locked instead."""
+        if not isinstance(self.inserts, CopyInserts):
+            yield
+            return
+        with (
+            foreign_key_triggers_off(WRITTEN_TABLES) as off,
+            BackgroundCopy() as background,
+            self.inserts.copy_with(background),
+        ):
+            self._lock_references = off
+            if off and self.user is not None:
+                rows_key_share(get_user_model(), [self.user.pk])
+            try:
+                yield
+            finally:
+                self._lock_references = False
 
     # -- driving ------------------------------------------------------------------------------
     def write_section(self, section: str, records: Iterable[dict], *, total: int = 0) -> None:
-        write = getattr(self, f"_write_{section}")
         done = 0
         for batch in _batches(records):
-            write(batch)
+            self.write_batch(section, batch)
             done += len(batch)
             if self.progress:
                 self.progress(f"writing {section}", done, total)
+
+    def write_batch(self, section: str, batch: list[dict]) -> None:
+        getattr(self, f"_write_{section}")(batch)
 
     def finish(self) -> None:
         self._fix_parents()
@@ -148,33 +218,38 @@ class BundleWriter:
         known = self.ids[kind]
         missing = {key for key in keys if key and key not in known}
         if missing:
-            known.update(MODELS[kind].objects.filter(key__in=missing).values_list("key", "id"))
+            known.update(stored_ids(MODELS[kind], "key", missing, key_share=self._lock_references))
         return known
 
-    def _upsert(
-        self, kind: str, rows: list[tuple[str, dict[str, Any]]]
-    ) -> tuple[list[models.Model], list[models.Model]]:
+    def _upsert(self, kind: str, rows: list[tuple[str, dict[str, Any]]]) -> tuple[dict[str, int], dict[str, int]]:
         """Create or update by key, locking the stored rows until the transaction ends."""
-        model = MODELS[kind]
-        existing = {obj.key: obj for obj in model.objects.select_for_update().filter(key__in=[k for k, _ in rows])}
-        return self._apply(kind, rows, existing)
+        return self._apply(kind, rows, self._stored_for_update(MODELS[kind], [key for key, _ in rows]))
+
+    @staticmethod
+    def _stored_for_update(model: type[models.Model], keys: list[str]) -> dict[str, models.Model]:
+        """The stored rows among these keys, locked until the transaction ends. A cheap look first:
+        in a large import most keys are new, and instances are built only for the ones that are not."""
+        found = stored_ids(model, "key", keys)
+        if not found:
+            return {}
+        return {obj.key: obj for obj in model.objects.select_for_update().filter(key__in=list(found))}
 
     def _apply(
         self, kind: str, rows: list[tuple[str, dict[str, Any]]], existing: dict[str, models.Model],
         *, force: frozenset[str] | set[str] = frozenset(),
-    ) -> tuple[list[models.Model], list[models.Model]]:
+    ) -> tuple[dict[str, int], dict[str, int]]:
         """Rows whose values are already stored are left alone (no new version, no history row)
         unless named in `force`: a claim whose figures changed is a changed claim. Returns the
-        new rows and the changed rows."""
+        keys and ids of the new rows and of the changed rows."""
         model = MODELS[kind]
-        new: list[models.Model] = []
+        new: list[dict[str, Any]] = []
         changed: list[models.Model] = []
         fields_changed: set[str] = set()
         now = timezone.now()
         for key, values in rows:
             obj = existing.get(key)
             if obj is None:
-                new.append(model(key=key, **values))
+                new.append({"key": key, **values})
                 continue
             diff = [name for name, value in values.items() if getattr(obj, name) != value]
             if not diff and key not in force:
@@ -186,21 +261,23 @@ class BundleWriter:
             obj.version += 1
             obj.updated_at = now
             changed.append(obj)
+        new_ids: dict[str, int] = {}
         if new:
-            model.objects.bulk_create(new, batch_size=BATCH)
-            history = model.history.bulk_history_create(new, batch_size=BATCH, default_user=self.user)
+            ids, history_ids = self.inserts.records(model, new)
+            new_ids = {values["key"]: pk for values, pk in zip(new, ids, strict=True)}
             if kind == "claim":
-                self._claim_history.update({row.id: row.history_id for row in history})
+                self._claim_history.update(zip(ids, history_ids, strict=True))
         if changed:
             model.objects.bulk_update(changed, [*sorted(fields_changed), "version", "updated_at"], batch_size=BATCH)
             history = model.history.bulk_history_create(changed, batch_size=BATCH, update=True, default_user=self.user)
             if kind == "claim":
                 self._claim_history.update({row.id: row.history_id for row in history})
+        changed_ids = {obj.key: obj.pk for obj in changed}
         self.result.created[kind] += len(new)
         self.result.updated[kind] += len(changed)
-        self.ids[kind].update((obj.key, obj.pk) for obj in (*new, *changed))
+        self.ids[kind].update(new_ids)
         self.ids[kind].update((key, obj.pk) for key, obj in existing.items())
-        return new, changed
+        return new_ids, changed_ids
 
     # -- sections -----------------------------------------------------------------------------
     def _write_sources(self, batch: list[dict]) -> None:
@@ -216,7 +293,7 @@ class BundleWriter:
                 values["parent_id"] = ids.get(parent) if parent else None
             rows.append((record["key"], values))
         _, changed = self._upsert("source", rows)
-        self.changed_sources.update(obj.pk for obj in changed)
+        self.changed_sources.update(changed.values())
 
     def _fix_parents(self) -> None:
         if not self._pending_parents:
@@ -243,9 +320,33 @@ class BundleWriter:
 
     def _write_metrics(self, batch: list[dict]) -> None:
         new, changed = self._upsert("metric", [(record["key"], metric_fields(record)) for record in batch])
-        self.touched_metrics.update(obj.pk for obj in (*new, *changed))
+        self.touched_metrics.update(new.values())
+        self.touched_metrics.update(changed.values())
 
     def _write_claims(self, batch: list[dict]) -> None:
+        # Everything up to the writes reads only what was stored before this import or is named by
+        # this batch alone (keys are unique in a bundle), never the rows of earlier batches that
+        # may still be on their way: so these reads need not wait for them.
+        with self.inserts.alongside():
+            wanted, rows, model_rows, stored, replace = self._claims_plan(batch)
+        new, changed = self._apply("claim", rows, model_rows, force=replace)
+
+        replaced_ids = [model_rows[key].pk for key in replace]
+        if replaced_ids:
+            self.touched_metrics.update(m for figs, _, _ in (stored[i] for i in replaced_ids if i in stored)
+                                        for m in (f[0] for f in figs))
+            Figure.objects.filter(claim_id__in=replaced_ids).delete()
+            Attribution.objects.filter(claim_id__in=replaced_ids).delete()
+            ClaimTags.objects.filter(claim_id__in=replaced_ids).delete()
+        fill = [*new.items(), *((key, model_rows[key].pk) for key in replace)]
+        self._write_children([(pk, wanted[key]) for key, pk in fill])
+        self.touched_claims.update(new.values())
+        self.touched_claims.update(changed.values())
+        self.touched_metrics.update(f[0] for key, _ in fill for f in wanted[key][0])
+
+    def _claims_plan(self, batch: list[dict]) -> tuple[dict[str, tuple], list, dict, dict, set[str]]:
+        """What the batch wants (figures, chains, tags per key, as stored tuples), what is stored
+        under its keys (locked), which stored claims it changes; reserves the ids it will need."""
         metric_ids = self.resolve("metric", [f["metric"] for r in batch for f in r.get("figures", [])])
         links = [link for r in batch for a in r.get("attributions", []) for link in a["chain"]]
         source_ids = self.resolve("source", [link["source"] for link in links])
@@ -265,33 +366,30 @@ class BundleWriter:
             wanted[record["key"]] = (figures, chains, frozenset(tag_ids[t] for t in record.get("tags", [])))
 
         rows = [(record["key"], claim_fields(record)) for record in batch]
-        model_rows = {obj.key: obj for obj in Claim.objects.select_for_update().filter(key__in=list(wanted))}
+        model_rows = self._stored_for_update(Claim, list(wanted))
         stored = self._stored_children([obj.pk for obj in model_rows.values()])
         empty = ((), (), frozenset())
         replace = {key for key, obj in model_rows.items() if stored.get(obj.pk, empty) != wanted[key]}
-        new, changed = self._apply("claim", rows, model_rows, force=replace)
-
-        replaced_ids = [model_rows[key].pk for key in replace]
-        if replaced_ids:
-            self.touched_metrics.update(m for figs, _, _ in (stored[i] for i in replaced_ids if i in stored)
-                                        for m in (f[0] for f in figs))
-            Figure.objects.filter(claim_id__in=replaced_ids).delete()
-            Attribution.objects.filter(claim_id__in=replaced_ids).delete()
-            ClaimTags.objects.filter(claim_id__in=replaced_ids).delete()
-        fill = [*new, *(model_rows[key] for key in replace)]
-        self._write_children([(obj.pk, wanted[obj.key]) for obj in fill])
-        self.touched_claims.update(obj.pk for obj in (*new, *changed))
-        self.touched_metrics.update(f[0] for obj in fill for f in wanted[obj.key][0])
+        filled = [wanted[key] for key in wanted if key not in model_rows or key in replace]
+        self.inserts.reserve({
+            Claim: len(wanted) - len(model_rows),
+            Figure: sum(len(figures) for figures, _, _ in filled),
+            Attribution: sum(len(chains) for _, chains, _ in filled),
+            AttributionLink: sum(len(chain) for _, chains, _ in filled for chain in chains),
+            ClaimTags: sum(len(tags) for _, _, tags in filled),
+        })
+        return wanted, rows, model_rows, stored, replace
 
     def _tag_ids(self, names: set[str]) -> dict[str, int]:
-        if not names:
-            return {}
-        found = dict(Tag.objects.filter(name__in=names).values_list("name", "id"))
-        missing = names - set(found)
-        if missing:
-            Tag.objects.bulk_create([Tag(name=name) for name in sorted(missing)], ignore_conflicts=True)
-            found.update(Tag.objects.filter(name__in=missing).values_list("name", "id"))
-        return found
+        known = self._tags
+        unknown = names - set(known)
+        if unknown:
+            known.update(stored_ids(Tag, "name", unknown, key_share=self._lock_references))
+            missing = unknown - set(known)
+            if missing:
+                Tag.objects.bulk_create([Tag(name=name) for name in sorted(missing)], ignore_conflicts=True)
+                known.update(stored_ids(Tag, "name", missing))
+        return known
 
     def _stored_children(self, claim_ids: list[int]) -> dict[int, tuple]:
         """What the table holds for these claims, in the shape records.figure_values and
@@ -322,43 +420,22 @@ class BundleWriter:
 
     def _write_children(self, claims: list[tuple[int, tuple]]) -> None:
         figures = [
-            Figure(claim_id=claim_id, position=position, **dict(zip(FIGURE_COLUMNS, values, strict=True)))
+            (claim_id, position, *values)
             for claim_id, (figs, _, _) in claims
             for position, values in enumerate(figs)
         ]
         attributions = [
-            Attribution(claim_id=claim_id, position=position)
-            for claim_id, (_, chains, _) in claims
-            for position in range(len(chains))
+            (claim_id, position) for claim_id, (_, chains, _) in claims for position in range(len(chains))
         ]
-        self._create(Figure, figures)
-        self._create(Attribution, attributions)
+        self.inserts.children(Figure, ("claim_id", "position", *FIGURE_COLUMNS), figures)
+        attribution_ids = self.inserts.children(Attribution, ("claim_id", "position"), attributions)
         chains = [chain for _, (_, claim_chains, _) in claims for chain in claim_chains]
         links = [
-            AttributionLink(attribution_id=attribution.pk, position=position,
-                            **dict(zip(LINK_COLUMNS, values, strict=True)))
-            for attribution, chain in zip(attributions, chains, strict=True)
+            (attribution_id, position, *values)
+            for attribution_id, chain in zip(attribution_ids, chains, strict=True)
             for position, values in enumerate(chain)
         ]
-        self._create(AttributionLink, links)
-        tag_rows = [ClaimTags(claim_id=claim_id, tag_id=tag_id) for claim_id, (_, _, tags) in claims for tag_id in tags]
-        if tag_rows:
-            ClaimTags.objects.bulk_create(tag_rows, batch_size=BATCH)
-            # The claim's history row of this import lists its tags, as a save in the admin would.
-            HistoricalClaimTags.objects.bulk_create(
-                [
-                    HistoricalClaimTags(
-                        id=row.pk, claim_id=row.claim_id, tag_id=row.tag_id,
-                        history_id=self._claim_history[row.claim_id],
-                    )
-                    for row in tag_rows
-                    if row.claim_id in self._claim_history
-                ],
-                batch_size=BATCH,
-            )
-
-    def _create(self, model: type[models.Model], objs: list[models.Model]) -> None:
-        if objs:
-            model.objects.bulk_create(objs, batch_size=BATCH)
-            model.history.bulk_history_create(objs, batch_size=BATCH, default_user=self.user)
-
+        self.inserts.children(AttributionLink, ("attribution_id", "position", *LINK_COLUMNS), links)
+        self.inserts.claim_tags(
+            [(claim_id, tag_id) for claim_id, (_, _, tags) in claims for tag_id in tags], self._claim_history
+        )

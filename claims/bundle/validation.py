@@ -10,7 +10,7 @@ an import refuse the same input with the same words.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -45,8 +45,12 @@ class _FastSchemas:
 
     def __init__(self) -> None:
         defs = bundle_schema()["$defs"]
+        # References are inlined: fastjsonschema turns each $ref into a call that formats the
+        # place's name up front, which cost more than the checks themselves. use_default=False:
+        # checking must not fill defaults into the records it is shown.
         self._compiled = {
-            kind: fastjsonschema.compile({"$defs": defs, "$ref": f"#/$defs/{kind}"}) for kind in SECTION_KIND.values()
+            kind: fastjsonschema.compile(_inline_refs(defs[kind], defs), use_default=False)
+            for kind in SECTION_KIND.values()
         }
 
     def is_valid(self, kind: str, record: Any) -> bool:
@@ -55,6 +59,25 @@ class _FastSchemas:
         except fastjsonschema.JsonSchemaException:
             return False
         return True
+
+
+def _inline_refs(node: Any, defs: dict[str, Any], depth: int = 0) -> Any:
+    """The schema with every local `$ref` replaced by its target (the contract has no recursion;
+    the depth guard says so loudly if that ever changes)."""
+    if depth > 30:
+        raise ValueError("the bundle schema refers to itself: its $refs cannot be inlined")
+    if isinstance(node, list):
+        return [_inline_refs(item, defs, depth) for item in node]
+    if not isinstance(node, dict):
+        return node
+    inlined = {name: _inline_refs(value, defs, depth) for name, value in node.items() if name != "$ref"}
+    if "$ref" not in node:
+        return inlined
+    target = _inline_refs(defs[node["$ref"].removeprefix("#/$defs/")], defs, depth + 1)
+    if set(inlined) & set(target) - {"description", "title"}:
+        # A keyword beside the $ref that the target also has: both must hold.
+        return {"allOf": [target, inlined]}
+    return {**target, **inlined}
 
 
 @cache
@@ -99,6 +122,7 @@ class BundleChecker:
         self.errors: list[BundleError] = []
         # key -> parent key (None when the bundle gives none): enough to find loops at the end.
         self._parents: dict[str, str | None] = {}
+        self._parent_errors: list[BundleError] | None = None
 
     # -- whole bundle ---------------------------------------------------------------------------
     def check_top(self, top: Any) -> bool:
@@ -128,13 +152,27 @@ class BundleChecker:
             parent = record.get("parent")
             self._parents.setdefault(key, parent if isinstance(parent, str) else None)
 
-    def finish(self) -> list[BundleError]:
+    def check_parents(self) -> None:
+        """The checks that need every source: parents that exist, lines that end. Call once the
+        sources have been fed; finish() calls it if nobody did. Its errors are listed last."""
+        if self._parent_errors is not None:
+            return
+        errors: list[BundleError] = []
         index = self.known.in_bundle["source"]
         for key, parent in self._parents.items():
             if parent is not None and not self.known.exists("source", parent):
-                self.errors.append(BundleError(f"sources[{index[key]}].parent", f"unknown source {parent!r}"))
-        self.errors.extend(parent_loop_errors(self._parents, self.known))
-        return self.errors
+                errors.append(BundleError(f"sources[{index[key]}].parent", f"unknown source {parent!r}"))
+        errors.extend(parent_loop_errors(self._parents, self.known))
+        self._parent_errors = errors
+
+    @property
+    def clean(self) -> bool:
+        """Nothing wrong so far."""
+        return not self.errors and not self._parent_errors
+
+    def finish(self) -> list[BundleError]:
+        self.check_parents()
+        return [*self.errors, *(self._parent_errors or [])]
 
 
 def bundle_validate(data: Any) -> list[BundleError]:
@@ -164,96 +202,107 @@ def record_validate(kind: str, record: Any, *, own_key: str | None = None) -> li
 
 
 # -- checks of one record -----------------------------------------------------------------------
-def record_semantic_errors(
-    kind: str, record: dict, prefix: str, known: KnownKeys, *, parent_ref: bool = True
-) -> list[BundleError]:
-    def at(*parts: str | int) -> str:
-        return join_path(prefix, parts)
+class _RecordChecks:
+    """The semantic checks of one record. A place is kept as its parts and joined into a path only
+    when something is wrong there: most records are right, and building every path up front was
+    a large share of a big import's validation time."""
 
-    errors: list[BundleError] = []
+    def __init__(self, prefix: str, known: KnownKeys) -> None:
+        self.prefix = prefix
+        self.known = known
+        self.errors: list[BundleError] = []
 
-    def ref(path: str, ref_kind: str, value: Any) -> None:
-        if isinstance(value, str) and not known.exists(ref_kind, value):
-            errors.append(BundleError(path, f"unknown {ref_kind} {value!r}"))
+    def fail(self, parts: tuple[str | int, ...], message: str) -> None:
+        self.errors.append(BundleError(join_path(self.prefix, parts), message))
 
-    def date(path: str, value: Any) -> None:
+    def ref(self, parts: tuple[str | int, ...], ref_kind: str, value: Any) -> None:
+        if isinstance(value, str) and not self.known.exists(ref_kind, value):
+            self.fail(parts, f"unknown {ref_kind} {value!r}")
+
+    def date(self, parts: tuple[str | int, ...], value: Any) -> None:
         # The schema already names text of the wrong form; this catches 2025-02-30.
         if isinstance(value, str) and _date_form().match(value):
             _, problem = to_partial_date(value)
             if problem:
-                errors.append(BundleError(path, problem))
+                self.fail(parts, problem)
 
-    def url(path: str, value: Any) -> None:
+    def url(self, parts: tuple[str | int, ...], value: Any) -> None:
         if not isinstance(value, str):
             return
         if len(value) > URL_MAX:
-            errors.append(BundleError(path, f"must be at most {URL_MAX} characters long"))
+            self.fail(parts, f"must be at most {URL_MAX} characters long")
             return
         try:
             _url_validator(value)
         except ValidationError:
-            errors.append(BundleError(path, f"{value!r} is not an http(s) or ftp URL"))
+            self.fail(parts, f"{value!r} is not an http(s) or ftp URL")
 
-    def number(path: str, value: Any, **limits: int) -> None:
+    def number(self, parts: tuple[str | int, ...], value: Any, **limits: int) -> None:
         if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
             _, problem = to_decimal(value, **limits)
             if problem:
-                errors.append(BundleError(path, problem))
+                self.fail(parts, problem)
 
-    url(at("url"), record.get("url"))
+
+def record_semantic_errors(
+    kind: str, record: dict, prefix: str, known: KnownKeys, *, parent_ref: bool = True
+) -> list[BundleError]:
+    check = _RecordChecks(prefix, known)
+    check.url(("url",), record.get("url"))
     if kind == "source":
         if parent_ref:
-            ref(at("parent"), "source", record.get("parent"))
+            check.ref(("parent",), "source", record.get("parent"))
         wikidata = record.get("wikidata")
         if isinstance(wikidata, str) and len(wikidata) > WIKIDATA_MAX:
-            errors.append(BundleError(at("wikidata"), f"must be at most {WIKIDATA_MAX} characters long"))
+            check.fail(("wikidata",), f"must be at most {WIKIDATA_MAX} characters long")
         aliases = record.get("aliases")
         for i, alias in enumerate(aliases if isinstance(aliases, list) else []):
             # Aliases are stored one per line: a line break inside one would split it in two.
             if isinstance(alias, str) and ("\n" in alias or "\r" in alias):
-                errors.append(BundleError(at("aliases", i), "must not contain a line break"))
+                check.fail(("aliases", i), "must not contain a line break")
     elif kind == "document":
-        ref(at("publisher"), "source", record.get("publisher"))
-        date(at("published"), record.get("published"))
+        check.ref(("publisher",), "source", record.get("publisher"))
+        check.date(("published",), record.get("published"))
         sha = record.get("sha256")
         text = record.get("text")
         if isinstance(sha, str) and sha != text_sha256(text if isinstance(text, str) else ""):
-            errors.append(BundleError(at("sha256"), "does not match the SHA-256 of the document's text"))
+            check.fail(("sha256",), "does not match the SHA-256 of the document's text")
     elif kind == "metric":
-        number(at("tolerance"), record.get("tolerance"), places=6, integer_digits=1)
+        check.number(("tolerance",), record.get("tolerance"), places=6, integer_digits=1)
     elif kind == "claim":
-        errors.extend(_figure_errors(record.get("figures"), at, ref, date, number))
+        _figure_errors(check, record.get("figures"))
         attributions = record.get("attributions")
         for a, attribution in enumerate(attributions if isinstance(attributions, list) else []):
             chain = attribution.get("chain") if isinstance(attribution, dict) else None
             for n, link in enumerate(chain if isinstance(chain, list) else []):
                 if isinstance(link, dict):
-                    ref(at("attributions", a, "chain", n, "source"), "source", link.get("source"))
-                    ref(at("attributions", a, "chain", n, "document"), "document", link.get("document"))
-                    date(at("attributions", a, "chain", n, "date"), link.get("date"))
-    return errors
+                    check.ref(("attributions", a, "chain", n, "source"), "source", link.get("source"))
+                    check.ref(("attributions", a, "chain", n, "document"), "document", link.get("document"))
+                    check.date(("attributions", a, "chain", n, "date"), link.get("date"))
+    return check.errors
 
 
-def _figure_errors(figures: Any, at, ref, date, number) -> Iterator[BundleError]:
+def _figure_errors(check: _RecordChecks, figures: Any) -> None:
     for f, figure in enumerate(figures if isinstance(figures, list) else []):
         if not isinstance(figure, dict):
             continue
-        ref(at("figures", f, "metric"), "metric", figure.get("metric"))
-        date(at("figures", f, "as_of"), figure.get("as_of"))
+        check.ref(("figures", f, "metric"), "metric", figure.get("metric"))
+        check.date(("figures", f, "as_of"), figure.get("as_of"))
         for name in ("value", "lower", "upper"):
-            number(at("figures", f, name), figure.get(name))
+            check.number(("figures", f, name), figure.get(name))
         is_range = figure.get("qualifier") == "range"
         # One figure is either a value or a pair of bounds; the table allows no mixture.
         for name in ("value",) if is_range else ("lower", "upper"):
             if name in figure:
                 kind = "a range" if is_range else "only a range"
-                yield BundleError(
-                    at("figures", f, name), f"{kind} takes {'lower and upper, not value' if is_range else 'bounds'}"
+                check.fail(
+                    ("figures", f, name), f"{kind} takes {'lower and upper, not value' if is_range else 'bounds'}"
                 )
-        lower, _ = to_decimal(figure.get("lower")) if "lower" in figure else (None, None)
-        upper, _ = to_decimal(figure.get("upper")) if "upper" in figure else (None, None)
-        if is_range and lower is not None and upper is not None and lower > upper:
-            yield BundleError(at("figures", f, "lower"), f"must be <= upper ({lower} > {upper})")
+        if is_range and "lower" in figure and "upper" in figure:
+            lower, _ = to_decimal(figure["lower"])
+            upper, _ = to_decimal(figure["upper"])
+            if lower is not None and upper is not None and lower > upper:
+                check.fail(("figures", f, "lower"), f"must be <= upper ({lower} > {upper})")
 
 
 # -- parent lines -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from claims.models import DECIMAL
@@ -39,6 +40,19 @@ def to_decimal(value: Any, *, places: int = DECIMAL_PLACES, integer_digits: int 
 
 
 def to_partial_date(text: Any) -> tuple[tuple[dt.date, str] | None, str | None]:
+    if isinstance(text, str):
+        return _partial_date(text)
+    return _parse(text)
+
+
+@lru_cache(maxsize=4096)
+def _partial_date(text: str) -> tuple[tuple[dt.date, str] | None, str | None]:
+    # A bundle names the same few dates over and over (2025-04 for a thousand claims); the answer
+    # is immutable, so it is parsed once.
+    return _parse(text)
+
+
+def _parse(text: Any) -> tuple[tuple[dt.date, str] | None, str | None]:
     try:
         return parse_partial_date(text), None
     except PartialDateError as exc:

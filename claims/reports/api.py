@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404
 from django.urls import reverse
-from rest_framework import status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -33,6 +35,47 @@ class CanExport(BasePermission):
         return can_export(request.user)
 
 
+class ExportJobSerializer(serializers.Serializer):
+    """How an export job reads in the API (documentation of `job_body`)."""
+
+    id = serializers.UUIDField()
+    format = serializers.ChoiceField(choices=list(FORMATS))
+    filters = serializers.DictField()
+    status = serializers.CharField()
+    rows = serializers.IntegerField(allow_null=True)
+    error = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    status_url = serializers.URLField()
+    download_url = serializers.URLField(allow_null=True)
+
+
+class ExportJobListSerializer(serializers.Serializer):
+    results = ExportJobSerializer(many=True)
+
+
+class ExportJobRequestSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=list(FORMATS))
+    metric = serializers.CharField(required=False, help_text="Metric key.")
+    tag = serializers.CharField(required=False)
+    source = serializers.CharField(required=False, help_text="Source key anywhere in a chain.")
+    status = serializers.CharField(required=False, help_text="Claim status.")
+    flag = serializers.CharField(required=False, help_text="Open flag code.")
+
+
+FILTER_PARAMETERS = [
+    OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.QUERY, required=False, description=text)
+    for name, text in (
+        ("metric", "Metric key."), ("tag", "Tag name."), ("source", "Source key anywhere in a chain."),
+        ("from", "Earliest figure date (YYYY-MM-DD)."), ("to", "Latest figure date (YYYY-MM-DD)."),
+        ("status", "Claim status."), ("flag", "Open flag code."),
+    )
+]
+ERRORS = {400: OpenApiResponse(description="Bad filter or format; the body names each bad field."),
+          401: OpenApiResponse(description="Not authenticated."),
+          403: OpenApiResponse(description="Only researchers and editors may export.")}
+
+
 def _filters(params) -> ReportFilters:
     try:
         return ReportFilters.from_params({name: params.get(name, "") for name in FILTER_PARAMS})
@@ -43,6 +86,10 @@ def _filters(params) -> ReportFilters:
 class ExportView(APIView):
     permission_classes = [CanExport]
 
+    @extend_schema(
+        operation_id="reports_export", parameters=FILTER_PARAMETERS,
+        responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="The export, streamed."), **ERRORS},
+    )
     def get(self, request: Request, export_format: str):
         if export_format not in FORMATS:
             raise ValidationError({"format": f"{export_format!r} is not one of {', '.join(FORMATS)}"})
@@ -74,10 +121,15 @@ def _own_job(request: Request, job_id) -> ExportJob:
 class JobListView(APIView):
     permission_classes = [CanExport]
 
+    @extend_schema(operation_id="reports_jobs_list", responses={200: ExportJobListSerializer, **ERRORS})
     def get(self, request: Request) -> Response:
         jobs = ExportJob.objects.filter(created_by=request.user)[:50]
         return Response({"results": [job_body(request, job) for job in jobs]})
 
+    @extend_schema(
+        operation_id="reports_jobs_create", request=ExportJobRequestSerializer,
+        responses={202: ExportJobSerializer, **ERRORS},
+    )
     def post(self, request: Request) -> Response:
         data = request.data if hasattr(request.data, "get") else {}
         fmt = data.get("format", "")
@@ -91,6 +143,8 @@ class JobListView(APIView):
 class JobView(APIView):
     permission_classes = [CanExport]
 
+    @extend_schema(operation_id="reports_jobs_retrieve", responses={200: ExportJobSerializer, **ERRORS,
+                                                                    404: OpenApiResponse(description="No such job.")})
     def get(self, request: Request, job_id) -> Response:
         return Response(job_body(request, _own_job(request, job_id)))
 
@@ -98,6 +152,11 @@ class JobView(APIView):
 class JobDownloadView(APIView):
     permission_classes = [CanExport]
 
+    @extend_schema(
+        operation_id="reports_jobs_download",
+        responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="The finished export file."), **ERRORS,
+                   404: OpenApiResponse(description="No such job, or no file yet.")},
+    )
     def get(self, request: Request, job_id):
         job = _own_job(request, job_id)
         path = export_job_file(job)

@@ -101,7 +101,8 @@ def test_a_researcher_can_view_but_not_change_or_add(researcher_client, korea_ex
     assert "2025-04" in page.content.decode()
     assert "April 1, 2025" not in page.content.decode()
     assert researcher_client.post(claim_url(korea_example), {"status": "false"}).status_code == 403
-    assert korea_example["claim"].__class__.objects.get(pk=korea_example["claim"].pk).status == "unreviewed"
+    korea_example["claim"].refresh_from_db()
+    assert korea_example["claim"].status == "unreviewed"
     for model in ("claims_claim", "claims_metric", "claims_attribution", "sources_source", "sources_document"):
         assert researcher_client.get(reverse(f"admin:{model}_add")).status_code == 403
     source_url = reverse("admin:sources_source_change", args=[korea_example["nis"].pk])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -31,7 +32,7 @@ class Caller:
         if self.token:
             kwargs["HTTP_AUTHORIZATION"] = f"Token {self.token}"
         if body is not None:
-            kwargs["data"] = body if isinstance(body, (str, bytes)) else __import__("json").dumps(body)
+            kwargs["data"] = body if isinstance(body, (str, bytes)) else json.dumps(body)
             kwargs["content_type"] = "application/json"
         return getattr(self.client, method.lower())(path, **kwargs)
 

@@ -210,3 +210,13 @@ def test_an_idempotent_create_of_a_record_with_fractions_replays_them(editor, ne
     again = editor.call("POST", "/api/v1/metrics/", metric, idempotency_key="m-1")
     assert first.status_code == again.status_code == 201, first.content
     assert again.json()["tolerance"] == first.json()["tolerance"] == 0.25
+
+
+def test_a_deleted_record_keeps_its_history_at_its_key(editor, newsroom):
+    assert editor.call("DELETE", "/api/v1/claims/bare-claim/").status_code == 204
+    assert editor.get("/api/v1/claims/bare-claim/").status_code == 404
+    history = editor.get("/api/v1/claims/bare-claim/history/").json()["results"]
+    assert history[0]["history_type"] == "deleted"
+    assert history[0]["history_user"] == "eddie"
+    assert history[-1]["history_type"] == "created"
+    assert editor.get("/api/v1/claims/never-existed/history/").status_code == 404

@@ -1,0 +1,197 @@
+"""The PostgreSQL fast path (COPY) against the portable path (bulk_create): same rows, same history.
+
+Ids differ between two imports of one bundle, so the rows are compared with every id replaced by
+the natural key of the row it names (a claim's key, a figure's claim key and position, ...).
+"""
+
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from claims.bundle.errors import BundleInvalid
+from claims.bundle.exporter import bundle_export
+from claims.bundle.importer import BundleWriter, bundle_import
+from claims.bundle.inserts import ClaimTags, CopyInserts, HistoricalClaimTags, OrmInserts
+from claims.bundle.normalise import bundle_normalise
+from claims.models import Attribution, AttributionLink, Claim, Figure, Metric, Tag
+from sources.models import Document, Source
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the fast path is PostgreSQL's")
+
+# Timestamps differ between any two writes; history_id is a sequence number.
+VOLATILE = {"history_id", "m2m_history_id", "history_date", "created_at", "updated_at"}
+KEYED = (Source, Document, Metric, Claim)
+PARTS = (Figure, Attribution, AttributionLink)
+
+
+def varied_bundle(claims: int) -> dict:
+    """More claims than one write batch, in every shape the writer distinguishes: a parent listed
+    after its child, ranges and plain values, all date precisions, several chains or none, links
+    with and without a document, tags or none."""
+    sources = [{"key": "child", "name": "Child desk", "kind": "news_outlet", "parent": "parent"}]
+    sources += [{"key": f"s{i}", "name": f"Source {i}", "kind": "news_agency", "reliability": "ABCDEF"[i % 6]}
+                for i in range(6)]
+    sources.append({"key": "parent", "name": "Parent group", "kind": "news_agency", "aliases": ["PG", "Parent"]})
+    documents = [{"key": f"d{i}", "title": f"Document {i}", "publisher": f"s{i % 6}", "published": "2025-04",
+                  "text": f"Archived text {i}."} for i in range(4)]
+    metrics = [{"key": "killed", "name": "Killed", "unit": "people", "cumulative": True},
+               {"key": "sent", "name": "Sent", "tolerance": 0.25, "window_days": 60}]
+    records = []
+    for i in range(claims):
+        figure = ({"metric": "sent", "qualifier": "range", "lower": 100 + i, "upper": 200.5 + i, "as_of": "2025"}
+                  if i % 3 == 0 else
+                  {"metric": "killed", "qualifier": "approximate", "value": 600 + i,
+                   "as_of": f"2025-04-{1 + i % 28:02d}", "text": f"About {600 + i}"})
+        chains = [{"chain": [{"source": "child", "document": f"d{i % 4}", "verb": "reported", "date": "2025-05"},
+                             {"source": f"s{i % 6}", "verb": "citing", "quote": f"Quote {i}"}]}] * (i % 3)
+        record = {"key": f"c{i:05d}", "text": f"Claim number {i}", "status": "in_review" if i % 5 else "accurate",
+                  "figures": [dict(figure) for _ in range(1 + i % 2)], "attributions": chains}
+        if i % 4:
+            record["tags"] = ["casualties", f"t{i % 3}"]
+        records.append(record)
+    return {"format": "factcheck-bundle/1", "sources": sources, "documents": documents, "metrics": metrics,
+            "claims": records}
+
+
+def export_dict() -> dict:
+    out = io.StringIO()
+    bundle_export(stream=out)
+    return json.loads(out.getvalue(), parse_float=Decimal)
+
+
+def natural_keys() -> dict:
+    """model -> {id: natural key}, for the rows now stored."""
+    keys = {model: dict(model.objects.values_list("id", "key")) for model in KEYED}
+    claim = keys[Claim]
+    for part in (Figure, Attribution):
+        keys[part] = {pk: (claim[c], p) for pk, c, p in part.objects.values_list("id", "claim_id", "position")}
+    links = AttributionLink.objects.values_list("id", "attribution_id", "position")
+    keys[AttributionLink] = {pk: (keys[Attribution][a], p) for pk, a, p in links}
+    keys[Tag] = dict(Tag.objects.values_list("id", "name"))
+    keys[ClaimTags] = {
+        pk: (claim[c], keys[Tag][t]) for pk, c, t in ClaimTags.objects.values_list("id", "claim_id", "tag_id")
+    }
+    return keys
+
+
+def named_rows(table_model, owner, keys: dict) -> list[tuple]:
+    """Every row of a table (a model's own or its history), ids replaced by natural keys, sorted."""
+    rows = []
+    for row in table_model.objects.values():
+        named = []
+        for field in table_model._meta.concrete_fields:
+            if field.attname in VOLATILE:
+                continue
+            value = row[field.attname]
+            target = owner if field.attname == "id" else getattr(field.remote_field, "model", None)
+            if value is not None and target in keys:
+                value = keys[target][value]
+            named.append((field.attname, value))
+        rows.append(tuple(named))
+    return sorted(rows, key=repr)
+
+
+def snapshot(data: dict, *, user, fast: bool) -> dict:
+    """Import into a savepoint, describe what was written, roll back."""
+    with transaction.atomic():
+        result = bundle_import(data=data, user=user, fast=fast)
+        keys = natural_keys()
+        state = {
+            "counts": (result.created, result.updated, result.unchanged),
+            "export": bundle_normalise(export_dict()),
+            "rows": {model.__name__: named_rows(model, model, keys) for model in (*KEYED, *PARTS, ClaimTags)},
+            "history": {model.__name__: named_rows(model.history.model, model, keys) for model in (*KEYED, *PARTS)},
+            "tag_history": sorted(
+                (keys[ClaimTags][row["id"]], keys[Claim][hc.id], hc.history_type, hc.history_user_id)
+                for row in HistoricalClaimTags.objects.values()
+                for hc in [Claim.history.model.objects.get(history_id=row["history_id"])]
+            ),
+            "versions": sorted(Claim.objects.values_list("key", "version")),
+        }
+        transaction.set_rollback(True)
+    return state
+
+
+@pytest.mark.django_db
+def test_it_takes_the_copy_path_on_postgresql_unless_told_not_to():
+    assert isinstance(BundleWriter(fast=True).inserts, CopyInserts)
+    assert isinstance(BundleWriter(fast=False).inserts, OrmInserts)
+
+
+@pytest.mark.django_db
+def test_the_fast_path_writes_the_same_rows_and_history_as_the_portable_path(editor):
+    data = varied_bundle(1100)
+    fast = snapshot(data, user=editor, fast=True)
+    portable = snapshot(data, user=editor, fast=False)
+    assert fast["counts"] == portable["counts"]
+    assert fast["counts"][0]["claim"] == 1100
+    assert fast["export"] == portable["export"] == bundle_normalise(data)
+    assert fast["rows"] == portable["rows"]
+    assert fast["history"] == portable["history"]
+    assert fast["tag_history"] == portable["tag_history"]
+    assert fast["versions"] == portable["versions"]
+
+
+@pytest.mark.django_db
+def test_every_fast_history_row_names_the_importing_user(editor):
+    bundle_import(data=varied_bundle(50), user=editor)
+    claim_ids = set(Claim.objects.values_list("id", flat=True))
+    for model in (*KEYED, *PARTS):
+        history = model.history.model.objects
+        assert history.count() >= model.objects.count() > 0
+        assert set(history.values_list("history_user_id", flat=True)) == {editor.pk}
+        assert set(history.filter(history_type="+").values_list("id", flat=True)) == set(
+            model.objects.values_list("id", flat=True)
+        )
+    tagged = set(HistoricalClaimTags.objects.values_list("claim_id", flat=True))
+    assert tagged and tagged <= claim_ids
+
+
+@pytest.mark.django_db
+def test_it_writes_nothing_when_the_database_refuses_a_row_mid_way(editor, bundle):
+    bundle_import(data=bundle, user=editor)
+    before = {model.__name__: (model.objects.count(), model.history.count()) for model in (*KEYED, *PARTS)}
+    tags_before = ClaimTags.objects.count(), HistoricalClaimTags.objects.count()
+    # A figure stored under an id that the sequence has yet to hand out: the import's second write
+    # batch reaches that id, after the first batch's rows went in, and the database refuses it.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value FROM claims_figure_id_seq")
+        clash = cursor.fetchone()[0] + 1600
+        cursor.execute(
+            "INSERT INTO claims_figure (id, claim_id, position, metric_id, qualifier, value, as_of_precision, text,"
+            " check_lo_open, check_hi_open) SELECT %s, c.id, 9, m.id, 'exact', 1, '', '', false, false"
+            " FROM claims_claim c, claims_metric m LIMIT 1",
+            [clash],
+        )
+    with pytest.raises(IntegrityError):
+        bundle_import(data=varied_bundle(1100), user=editor)
+    assert {model.__name__: (model.objects.count(), model.history.count()) for model in (*KEYED, *PARTS)} == {
+        **before, "Figure": (before["Figure"][0] + 1, before["Figure"][1])
+    }
+    assert (ClaimTags.objects.count(), HistoricalClaimTags.objects.count()) == tags_before
+    with connection.cursor() as cursor:
+        # The fast path turned per-row foreign-key checks off for its own rows only.
+        cursor.execute("SHOW session_replication_role")
+        assert cursor.fetchone()[0] == "origin"
+
+
+@pytest.mark.django_db
+def test_an_error_in_a_late_batch_undoes_the_batches_already_written(editor):
+    data = varied_bundle(1100)
+    data["claims"][1051]["figures"][0]["qualifier"] = "roughly"
+    data["claims"][1099]["figures"][0]["metric"] = "nope"
+    reports = []
+    with pytest.raises(BundleInvalid) as caught:
+        bundle_import(data=data, user=editor, progress=lambda stage, done, total: reports.append((stage, done)))
+    assert [error.path for error in caught.value.errors] == [
+        "claims[1051].figures[0].qualifier", "claims[1099].figures[0].metric",
+    ]
+    # The first batch was clean and went through the writer before the error was found.
+    assert ("importing claims", 1000) in reports
+    for model in (*KEYED, *PARTS):
+        assert not model.objects.exists()
+        assert not model.history.exists()
+    assert not ClaimTags.objects.exists()
