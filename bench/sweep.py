@@ -65,9 +65,10 @@ def load(figures: int, seed: int) -> None:
         with raw.copy("COPY claims_figure (id, claim_id, position, metric_id, qualifier, value, as_of, "
                       "as_of_precision, text, check_lo_open, check_hi_open) FROM STDIN") as copy:
             fid = 0
+            days = [0] * (claims + 1)
             for cid in range(1, claims + 1):
                 metric = 1 + (cid - 1) * metrics // claims
-                day = rng.randint(0, 900)
+                day = days[cid] = rng.randint(0, 900)
                 for position in range(2):
                     fid += 1
                     trend = 1000 + day * 5 if metric % 2 == 1 else 5000
@@ -78,15 +79,18 @@ def load(figures: int, seed: int) -> None:
                                     "" if undated else "day", "", False, False))
         with raw.copy("COPY claims_attribution (id, claim_id, position) FROM STDIN") as copy:
             aid = 0
+            claim_of = [0]
             for cid in range(1, claims + 1):
                 for position in range(1 + (cid % 3 == 0)):
                     aid += 1
+                    claim_of.append(cid)
                     copy.write_row((aid, cid, position))
         with raw.copy("COPY claims_attributionlink (attribution_id, position, source_id, document_id, verb, date, "
                       "date_precision, quote) FROM STDIN") as copy:
             for a in range(1, aid + 1):
-                copy.write_row((a, 0, rng.randint(1, 1000), None, "reported", base + dt.timedelta(days=a % 900),
-                                "day", ""))
+                # Reported a few days after the figure's date: the fallback date of undated figures.
+                reported = base + dt.timedelta(days=days[claim_of[a]] + rng.randint(0, 3))
+                copy.write_row((a, 0, rng.randint(1, 1000), None, "reported", reported, "day", ""))
                 copy.write_row((a, 1, rng.randint(1, 1000), None, "said", None, "", ""))
         for table in ("sources_source", "claims_metric", "claims_claim", "claims_figure", "claims_attribution",
                       "claims_attributionlink"):

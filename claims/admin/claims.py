@@ -24,6 +24,7 @@ from claims.admin.common import (
     PositionedInlineFormSet,
     PreparedPageMixin,
 )
+from claims.admin.flags import ClaimFlagsAsSecondInline, ClaimFlagsInline
 from claims.models import Attribution, AttributionLink, Claim, Figure, Metric, Tag
 from claims.queueing import checks_enqueue
 from claims.selectors import (
@@ -203,7 +204,7 @@ class ClaimAdmin(PreparedPageMixin, SimpleHistoryAdmin):
     fields = ("key", "text", "language", "status", "tags", "verdict_summary", "verdict_by", "verdict_at",
               "add_chain_link")
     readonly_fields = ("verdict_by", "verdict_at", "add_chain_link")
-    inlines = (FigureInline, AttributionInline)
+    inlines = (FigureInline, AttributionInline, ClaimFlagsInline, ClaimFlagsAsSecondInline)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Claim], search_term: str

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from claims.api import schema  # noqa: F401  (registers the token scheme with drf-spectacular)
 from claims.api.flag_views import FlagViewSet
+from claims.api.intake import IntakeView
 from claims.api.views import (
     ClaimViewSet,
     DocsView,
@@ -29,6 +30,7 @@ router.register("flags", FlagViewSet, basename="flag")
 urlpatterns = [
     path("schema/", SchemaView.as_view(api_version="v1"), name="schema"),
     path("docs/", DocsView.as_view(url_name="api-v1:schema"), name="docs"),
+    path("intake/", IntakeView.as_view(), name="intake"),
     *router.urls,
     # Anything else under /api/v1/ is a JSON 404, like every other API error.
     re_path(r"^", api_not_found),

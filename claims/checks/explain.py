@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 
 from claims.checks.periods import SPAN_DAY, SPAN_MONTH
 from claims.checks.rules import DECREASE, LOW_RELIABILITY, NO_ATTRIBUTION, NO_DOCUMENT, RELAY, SINGLE_ORIGIN
-from claims.models import Attribution, AttributionLink, Claim, Figure
+from claims.models import Attribution, AttributionLink, Figure
 from sources.dates import Precision, human_partial_date
 
 _PRECISION_OF_SPAN = {SPAN_DAY: Precision.DAY, SPAN_MONTH: Precision.MONTH}
@@ -83,7 +83,3 @@ class ExplanationContext:
             "whole parent line.",
             SINGLE_ORIGIN: f"This claim rests on one origin ({who}) and no independent claim confirms its figures.",
         }.get(code, code)
-
-
-def claim_label(claim: Claim) -> str:
-    return str(claim)

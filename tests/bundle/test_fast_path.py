@@ -8,6 +8,7 @@ import io
 import json
 from decimal import Decimal
 
+import psycopg
 import pytest
 from django.db import IntegrityError, connection, transaction
 
@@ -195,3 +196,52 @@ def test_an_error_in_a_late_batch_undoes_the_batches_already_written(editor):
         assert not model.objects.exists()
         assert not model.history.exists()
     assert not ClaimTags.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_keeps_triggers_on_when_a_table_has_one_of_its_own(editor):
+    # Replica mode would silence this trigger along with the foreign-key ones: the import must see
+    # it and leave every trigger on. (DDL is transactional: the test's rollback removes both.)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE claims_seen (claim_id bigint)")
+        cursor.execute(
+            "CREATE FUNCTION claims_note_seen() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN INSERT INTO claims_seen VALUES (NEW.id); RETURN NEW; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER claims_note_seen AFTER INSERT ON claims_claim"
+            " FOR EACH ROW EXECUTE FUNCTION claims_note_seen()"
+        )
+    bundle_import(data=varied_bundle(30), user=editor)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT claim_id FROM claims_seen")
+        seen = {row[0] for row in cursor.fetchall()}
+    assert seen == set(Claim.objects.values_list("id", flat=True))
+    assert len(seen) == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stored_source_it_cites_cannot_be_deleted_before_it_commits(bundle):
+    bundle["sources"].append({"key": "afp", "name": "AFP", "kind": "news_agency"})
+    bundle_import(data=bundle)
+    citing = {"format": bundle["format"], "sources": [], "claims": [
+        {"key": "afp-claim", "text": "AFP says so", "attributions": [{"chain": [{"source": "afp"}]}]},
+    ]}
+    params = connection.settings_dict
+    outcomes = []
+
+    def delete_from_elsewhere(stage: str, done: int, total: int) -> None:
+        if stage != "importing claims":
+            return
+        with psycopg.connect(host=params["HOST"], port=params["PORT"], dbname=params["NAME"], user=params["USER"],
+                             password=params["PASSWORD"] or None, autocommit=True) as other:
+            other.execute("SET lock_timeout = '300ms'")
+            try:
+                other.execute("DELETE FROM sources_source WHERE key = 'afp'")
+                outcomes.append("deleted")
+            except psycopg.errors.LockNotAvailable:
+                outcomes.append("waited")
+
+    bundle_import(data=citing, progress=delete_from_elsewhere)
+    assert outcomes == ["waited"]
+    assert Claim.objects.get(key="afp-claim").attributions.get().links.get().source.key == "afp"
