@@ -17,6 +17,7 @@ from claims.bundle.importer import BundleWriter
 from claims.bundle.validation import record_validate
 from claims.models import Claim, Figure, Metric
 from claims.queueing import checks_enqueue
+from claims.verdicts import claim_verdict_stamp
 from sources.models import Document, Source
 
 _SECTIONS = {"source": "sources", "document": "documents", "metric": "metrics", "claim": "claims"}
@@ -55,8 +56,18 @@ def metric_upsert(*, record: dict, user: Any = None, expected_version: int | Non
 
 
 def claim_upsert(*, record: dict, user: Any = None, expected_version: int | None = None) -> Claim:
-    """The record is the whole claim: its figures, chains and tags replace the stored ones."""
-    return _record_upsert("claim", Claim, record=record, user=user, expected_version=expected_version)
+    """The record is the whole claim: its figures, chains and tags replace the stored ones.
+    A change of status is a verdict: it is stamped with its author and time, as in the admin."""
+    with transaction.atomic():
+        before = Claim.objects.filter(key=record.get("key")).values("status", "verdict_summary").first()
+        claim = _record_upsert("claim", Claim, record=record, user=user, expected_version=expected_version)
+        previous_status = before["status"] if before else None
+        if claim.status != previous_status:
+            claim_verdict_stamp(claim=claim, user=user, previous_status=previous_status,
+                                previous_summary=claim.verdict_summary)
+            # The status change itself is in the history row just written; the stamp follows from it.
+            Claim.objects.filter(pk=claim.pk).update(verdict_by=claim.verdict_by, verdict_at=claim.verdict_at)
+    return claim
 
 
 def record_delete(*, model: type[models.Model], key: str, user: Any = None) -> None:

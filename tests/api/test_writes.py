@@ -220,3 +220,13 @@ def test_a_deleted_record_keeps_its_history_at_its_key(editor, newsroom):
     assert history[0]["history_user"] == "eddie"
     assert history[-1]["history_type"] == "created"
     assert editor.get("/api/v1/claims/never-existed/history/").status_code == 404
+
+
+def test_a_status_change_through_the_api_is_stamped_as_the_editors_verdict(editor, newsroom):
+    before = editor.get("/api/v1/claims/about-600-killed/")
+    record = {**NEW_CLAIM, "key": "about-600-killed", "status": "misleading"}
+    response = editor.call("PUT", "/api/v1/claims/about-600-killed/", record, if_match=before["ETag"])
+    assert response.status_code == 200, response.content
+    claim = Claim.objects.get(key="about-600-killed")
+    assert claim.verdict_by.username == "eddie"
+    assert claim.verdict_at is not None
