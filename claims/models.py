@@ -139,9 +139,13 @@ class Figure(models.Model):
     check_hi = models.DecimalField(max_digits=40, decimal_places=12, null=True, blank=True, editable=False)
     check_hi_open = models.BooleanField(default=False, editable=False)
     check_matched = models.BooleanField(null=True, blank=True, editable=False)
+    # The roots of the claim's origins as sorted ids ("3,17"; "" without a chain), so that the
+    # incremental check reads the independence of a neighbour's claim with the neighbour itself.
+    # NULL (not "") means never stored, which the checks must tell apart from "no chain".
+    check_roots = models.TextField(null=True, blank=True, editable=False)  # noqa: DJ001
     history = HistoricalRecords(excluded_fields=[
         "check_first", "check_last", "check_span", "check_lo", "check_lo_open", "check_hi", "check_hi_open",
-        "check_matched",
+        "check_matched", "check_roots",
     ])
 
     class Meta:

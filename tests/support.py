@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,37 +56,43 @@ def healthz_in_subprocess(env: dict[str, str]) -> tuple[int, dict]:
 @contextlib.contextmanager
 def celery_worker(env: dict[str, str], *, name: str = "test", concurrency: int = 1,
                   extra_args: tuple[str, ...] = ()) -> Iterator[subprocess.Popen]:
-    """A real Celery worker process for the duration of the block; killed (with its children) after."""
+    """A real Celery worker process for the duration of the block; killed (with its children) after.
+    Its output goes to a file, never to a pipe that nobody reads (a full pipe freezes the worker)."""
     hostname = f"{name}-{os.getpid()}-{time.monotonic_ns()}@localhost"
-    proc = subprocess.Popen(
-        [PYTHON, "-m", "celery", "-A", "factcheck", "worker", "--loglevel=warning", f"--concurrency={concurrency}",
-         "--pool=prefork", "-n", hostname, "--without-gossip", "--without-mingle", *extra_args],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-    )
-    try:
-        _wait_for_ping(env, hostname, proc)
-        yield proc
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, 15)
+    with tempfile.TemporaryFile() as output:
+        proc = subprocess.Popen(
+            [PYTHON, "-m", "celery", "-A", "factcheck", "worker", "--loglevel=warning",
+             f"--concurrency={concurrency}", "--pool=prefork", "-n", hostname, "--without-gossip",
+             "--without-mingle", *extra_args],
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-            proc.wait(timeout=10)
+            _wait_for_ping(env, hostname, proc, output)
+            yield proc
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, 15)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, 9)
+                proc.wait(timeout=10)
 
 
-def _wait_for_ping(env: dict[str, str], hostname: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+def _wait_for_ping(env: dict[str, str], hostname: str, proc: subprocess.Popen, output, timeout: float = 60) -> None:
     probe = (
         "import sys; from celery import Celery; app = Celery(broker=sys.argv[1]);"
         "print(len(app.control.ping(destination=[sys.argv[2]], timeout=1.0) or []))"
     )
+    # The probe gets the worker's environment: Celery lets CELERY_BROKER_URL override the broker it is
+    # given, so a probe with this process's environment could ask another broker.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"celery worker exited early: {proc.stderr.read().decode()[-2000:]}")
+            output.seek(0)
+            raise RuntimeError(f"celery worker exited early: {output.read().decode()[-2000:]}")
         out = subprocess.run([PYTHON, "-c", probe, env["CELERY_BROKER_URL"], hostname],
-                             capture_output=True, text=True, timeout=30)
+                             capture_output=True, text=True, timeout=30, env=env)
         if out.stdout.strip() == "1":
             return
         time.sleep(0.5)

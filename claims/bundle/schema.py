@@ -62,13 +62,44 @@ def join_path(prefix: str, parts: Iterable[str | int]) -> str:
     return path
 
 
+# The contract's deepest place (claims[i].attributions[j].chain[k].source) is 6 levels down; a
+# value nested far deeper is hostile, and jsonschema would overflow the stack describing it.
+MAX_DEPTH = 32
+
+
+def nesting_depth(value: Any, limit: int = MAX_DEPTH) -> int:
+    """Depth of nested lists and dicts, counted without recursion and given up past `limit`."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, dict | list):
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def _too_deep(value: Any, prefix: str) -> list[BundleError]:
+    if nesting_depth(value) > MAX_DEPTH:
+        return [BundleError(prefix or "(bundle)", f"is nested more than {MAX_DEPTH} levels deep")]
+    return []
+
+
 def record_schema_errors(kind: str, record: Any, prefix: str = "") -> list[BundleError]:
     """Schema errors of one record (`kind` is a `$defs` name: source, document, metric, claim)."""
+    too_deep = _too_deep(record, prefix)
+    if too_deep:
+        return too_deep
     # dict.fromkeys: jsonschema can reach one place by two routes and report it twice.
     return list(dict.fromkeys(_errors(_record_validator(kind).iter_errors(record), prefix)))
 
 
 def top_schema_errors(data: Any) -> list[BundleError]:
+    too_deep = _too_deep(data, "")
+    if too_deep:
+        return too_deep
     return list(dict.fromkeys(_errors(_top_validator().iter_errors(data), "")))
 
 

@@ -13,10 +13,11 @@ from django.db.models import Max, Min, Q
 
 from claims.checks import facts
 from claims.checks.flags import Finding, RecomputeSummary, checks_user, flags_recompute
-from claims.checks.rules import ClaimFacts, conflict_code, unverified_codes
+from claims.checks.rules import ClaimFacts, FigureFacts, conflict_code, figures_match, unverified_codes
 from claims.checks.rules import independent as rules_independent
 from claims.checks.sweep import ConflictMap, add_conflict, metric_conflicts, metric_matches
 from claims.models import Claim, Figure, Flag, FlagKind, Metric
+from sources.dates import Period
 
 log = logging.getLogger(__name__)
 UNVERIFIED_BATCH = 20000
@@ -32,26 +33,26 @@ def _lock_metric(metric_id: int) -> None:
 
 
 def _write_columns(updates: dict[int, tuple]) -> None:
-    """Store changed check columns: (check_first .. check_hi_open, check_matched) per figure id.
+    """Store changed check columns: (check_first .. check_hi_open, check_roots, check_matched) per id.
     PostgreSQL gets COPY into a temporary table and one UPDATE; elsewhere one UPDATE per row."""
     if not updates:
         return
     table = Figure._meta.db_table
-    columns = [*facts.CHECK_FIELDS, "check_matched"]
+    columns = [*facts.CHECK_FIELDS, "check_roots", "check_matched"]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS check_columns_tmp (id bigint, check_first date, check_last date, "
+                "CREATE TEMP TABLE IF NOT EXISTS check_columns_v2_tmp (id bigint, check_first date, check_last date, "
                 "check_span smallint, check_lo numeric, check_lo_open boolean, check_hi numeric, "
-                "check_hi_open boolean, check_matched boolean) ON COMMIT DELETE ROWS"
+                "check_hi_open boolean, check_roots text, check_matched boolean) ON COMMIT DELETE ROWS"
             )
-            cursor.execute("TRUNCATE check_columns_tmp")
-            with cursor.cursor.copy("COPY check_columns_tmp FROM STDIN") as copy:
+            cursor.execute("TRUNCATE check_columns_v2_tmp")
+            with cursor.cursor.copy("COPY check_columns_v2_tmp FROM STDIN") as copy:
                 for fid, values in updates.items():
                     copy.write_row((fid, *values))
             assignments = ", ".join(f"{c} = t.{c}" for c in columns)
-            cursor.execute(f"UPDATE {table} f SET {assignments} FROM check_columns_tmp t WHERE f.id = t.id")  # noqa: S608
-            cursor.execute("TRUNCATE check_columns_tmp")
+            cursor.execute(f"UPDATE {table} f SET {assignments} FROM check_columns_v2_tmp t WHERE f.id = t.id")  # noqa: S608
+            cursor.execute("TRUNCATE check_columns_v2_tmp")
         return
     assignments = ", ".join(f"{c} = %s" for c in columns)
     with connection.cursor() as cursor:
@@ -61,11 +62,11 @@ def _write_columns(updates: dict[int, tuple]) -> None:
         )
 
 
-def _stored_values(refreshed: facts.RefreshedFigure, matched: bool | None) -> tuple:
-    return (*refreshed.columns, matched)
+def _stored_values(refreshed: facts.RefreshedFigure, roots: str, matched: bool | None) -> tuple:
+    return (*refreshed.columns, roots, matched)
 
 
-def _changed(refreshed: facts.RefreshedFigure, matched: bool | None) -> bool:
+def _changed(refreshed: facts.RefreshedFigure, roots: str, matched: bool | None) -> bool:
     stored = refreshed.stored
     new = refreshed.columns
     same = (
@@ -75,7 +76,7 @@ def _changed(refreshed: facts.RefreshedFigure, matched: bool | None) -> bool:
         and ((stored.hi is None and new.hi is None) or (stored.hi is not None and new.hi is not None
                                                          and Decimal(stored.hi) == new.hi))
     )
-    return not same or refreshed.stored_matched != matched
+    return not same or refreshed.stored_matched != matched or refreshed.stored_roots != roots
 
 
 def _conflict_findings(metric_id: int, found: ConflictMap) -> list[Finding]:
@@ -117,12 +118,14 @@ def sweep_metric(
             Q(attribution__claim_id__in=Figure.objects.filter(metric_id=metric_id).values("claim_id")), tree
         )
         share_root, independent = _relations(roots)
+        stored_roots = {claim_id: facts.roots_text(found) for claim_id, found in roots.items()}
         found = metric_conflicts(
             figures, cumulative=metric.cumulative, window_days=metric.window_days, share_root=share_root
         )
         matched = metric_matches(figures, window_days=metric.window_days, independent=independent)
         _write_columns({
-            r.facts.id: _stored_values(r, matched[r.facts.id]) for r in refreshed if _changed(r, matched[r.facts.id])
+            r.facts.id: _stored_values(r, stored_roots.get(r.facts.claim_id, ""), matched[r.facts.id])
+            for r in refreshed if _changed(r, stored_roots.get(r.facts.claim_id, ""), matched[r.facts.id])
         })
         summary = flags_recompute(
             findings=_conflict_findings(metric_id, found), scope=Q(kind=FlagKind.CONFLICT, metric_id=metric_id),
@@ -224,9 +227,9 @@ def check_claims(*, claim_ids: Iterable[int], user=None) -> RecomputeSummary:
     """The incremental path: re-check what a write to these claims can change, through indexed
     queries around their figures only. Their conflicts are recomputed against the figures close
     enough to conflict (and, on a cumulative metric, earlier figures above or later figures below
-    them); corroboration is recomputed for their figures and for the neighbours they match or used
-    to match (found through the check columns as stored before this run); the unverified codes for
-    these claims and for every claim whose corroboration moved."""
+    them); corroboration is recomputed for their figures and for the neighbours whose stored answer
+    the write can have changed (see _neighbour_matches); the unverified codes for these claims and
+    for every claim whose corroboration moved."""
     user = user or checks_user()
     claim_ids = set(Claim.objects.filter(id__in=list(claim_ids)).values_list("id", flat=True))
     if not claim_ids:
@@ -242,9 +245,15 @@ def check_claims(*, claim_ids: Iterable[int], user=None) -> RecomputeSummary:
             Figure.objects.filter(claim_id__in=claim_ids), {m.id: m.tolerance for m in metrics.values()}
         )
         metric_of = dict(Figure.objects.filter(claim_id__in=claim_ids).values_list("id", "metric_id"))
-        # Write the new periods and intervals first so the neighbour queries see them.
-        _write_columns({r.facts.id: _stored_values(r, r.stored_matched) for r in refreshed
-                        if _changed(r, r.stored_matched)})
+        empty: frozenset[int] = frozenset()
+        focus_roots = facts.origin_roots(sorted(claim_ids), tree)
+        focus_roots = {cid: focus_roots.get(cid, empty) for cid in claim_ids}
+        roots_stored = {cid: facts.roots_text(found) for cid, found in focus_roots.items()}
+        # Write the new periods, intervals and roots first so the neighbour queries see them.
+        _write_columns({
+            r.facts.id: _stored_values(r, roots_stored[r.facts.claim_id], r.stored_matched) for r in refreshed
+            if _changed(r, roots_stored[r.facts.claim_id], r.stored_matched)
+        })
         conflicts: list[Finding] = []
         matched_now: dict[int, bool] = {}
         previous_matched: dict[int, bool | None] = {r.facts.id: r.stored_matched for r in refreshed}
@@ -253,21 +262,16 @@ def check_claims(*, claim_ids: Iterable[int], user=None) -> RecomputeSummary:
             focus = [r for r in refreshed if metric_of[r.facts.id] == metric_id]
             windows = [(r.facts.period.first, r.facts.period.last) for r in focus if r.facts.period]
             windows += [(r.stored.first, r.stored.last) for r in focus if r.stored.first is not None]
-            near = facts.stored_window(metric_id, windows, metric.window_days)
+            near = [s for s in facts.stored_window(metric_id, windows, metric.window_days)
+                    if s.facts.claim_id not in claim_ids]
             candidates = {s.facts.id: s for s in near}
             if metric.cumulative:
                 for r in focus:
                     for s in facts.stored_cumulative_candidates(metric_id, r.facts):
-                        candidates.setdefault(s.facts.id, s)
-            # The neighbours' corroboration needs their own windows, one step further out.
-            outer = facts.stored_window(
-                metric_id, [(s.facts.period.first, s.facts.period.last) for s in near], metric.window_days
-            )
-            pool = {s.facts.id: s.facts for s in outer} | {s.facts.id: s.facts for s in near}
-            pool |= {r.facts.id: r.facts for r in focus}
-            roots = facts.origin_roots(sorted({f.claim_id for f in pool.values()} | {
-                s.facts.claim_id for s in candidates.values()}), tree)
-            share_root, independent = _relations(roots)
+                        if s.facts.claim_id not in claim_ids:
+                            candidates.setdefault(s.facts.id, s)
+            roots = _known_roots(candidates.values(), focus_roots, tree)
+            share_root, _independent = _relations(roots)
             found: ConflictMap = {}
             for r in focus:
                 for s in candidates.values():
@@ -277,12 +281,11 @@ def check_claims(*, claim_ids: Iterable[int], user=None) -> RecomputeSummary:
                     if code:
                         add_conflict(found, code, r.facts, s.facts)
             conflicts += _conflict_findings(metric_id, found)
-            for s in outer + near:
+            for s in near:
                 previous_matched.setdefault(s.facts.id, s.matched)
                 claim_of[s.facts.id] = s.facts.claim_id
-            affected = {r.facts.id for r in focus} | {s.facts.id for s in near}
-            matched_now.update(metric_matches(
-                list(pool.values()), window_days=metric.window_days, independent=independent, only=affected
+            matched_now.update(_neighbour_matches(
+                metric_id, metric.window_days, focus, near, roots, focus_roots, tree
             ))
         flips = {fid: m for fid, m in matched_now.items() if previous_matched.get(fid) != m}
         _set_matched(flips)
@@ -299,6 +302,75 @@ def check_claims(*, claim_ids: Iterable[int], user=None) -> RecomputeSummary:
             user=user,
         ))
     return summary
+
+
+def _known_roots(
+    stored: Iterable[facts.StoredFigure], focus_roots: dict[int, frozenset[int]], tree: facts.SourceTree
+) -> dict[int, frozenset[int]]:
+    """Origin roots of the claims of these figures: as stored on the figures (the checks refresh them
+    whenever a chain or a source line changes), read afresh only where none is stored yet, and the
+    edited claims' own roots as just computed."""
+    roots: dict[int, frozenset[int]] = {}
+    missing: set[int] = set()
+    for s in stored:
+        if s.roots is None:
+            missing.add(s.facts.claim_id)
+        else:
+            roots[s.facts.claim_id] = s.roots
+    missing -= set(focus_roots)
+    if missing:
+        loaded = facts.origin_roots(sorted(missing), tree)
+        roots.update({cid: loaded.get(cid, frozenset()) for cid in missing})
+    roots.update(focus_roots)
+    return roots
+
+
+def _neighbour_matches(
+    metric_id: int, window_days: int, focus: list[facts.RefreshedFigure], near: list[facts.StoredFigure],
+    roots: dict[int, frozenset[int]], focus_roots: dict[int, frozenset[int]], tree: facts.SourceTree,
+) -> dict[int, bool]:
+    """Corroboration of the edited figures and of their neighbours, without reloading every
+    neighbour's own window. Only the edited figures changed, so a neighbour that one of them matches
+    now is matched; one whose stored answer was 'not matched' and that none of them matches now stays
+    so; one stored as matched stays so unless an edited figure, as it was before the edit, could have
+    been that match (independence is not checked for the old state: the old roots are gone, and
+    recomputing too many is only slower). Those, and the edited figures, are recomputed: first among
+    the figures already loaded, then, for any still unmatched, against their own window."""
+    _share_root, independent = _relations(roots)
+    new = [r.facts for r in focus if r.facts.period is not None]
+    old = [
+        FigureFacts(r.facts.id, r.facts.claim_id,
+                    facts.interval_of_columns(r.stored.lo, r.stored.lo_open, r.stored.hi, r.stored.hi_open),
+                    Period(r.stored.first, r.stored.last))
+        for r in focus if r.stored.first is not None and r.stored.lo is not None
+    ]
+    result: dict[int, bool] = {}
+    recheck = {r.facts.id for r in focus}
+    for s in near:
+        if any(figures_match(s.facts, f, window_days=window_days) and independent(s.facts.claim_id, f.claim_id)
+               for f in new):
+            result[s.facts.id] = True
+        elif s.matched is None or (s.matched and any(figures_match(s.facts, f, window_days=window_days)
+                                                     for f in old)):
+            recheck.add(s.facts.id)
+        else:
+            result[s.facts.id] = bool(s.matched)
+    pool = {s.facts.id: s.facts for s in near} | {r.facts.id: r.facts for r in focus}
+    found = metric_matches(list(pool.values()), window_days=window_days, independent=independent, only=recheck)
+    focus_ids = {r.facts.id for r in focus}
+    unsure = [fid for fid, hit in found.items() if not hit and fid not in focus_ids and pool[fid].period]
+    if unsure:
+        outer = facts.stored_window(
+            metric_id, [(pool[fid].period.first, pool[fid].period.last) for fid in unsure], window_days
+        )
+        outer = [s for s in outer if s.facts.claim_id not in focus_roots]
+        roots.update(_known_roots(outer, focus_roots, tree))
+        pool |= {s.facts.id: s.facts for s in outer}
+        found.update(metric_matches(
+            list(pool.values()), window_days=window_days, independent=independent, only=set(unsure)
+        ))
+    result.update(found)
+    return result
 
 
 def _set_matched(flips: dict[int, bool]) -> None:

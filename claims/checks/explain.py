@@ -5,19 +5,22 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import Prefetch
-
 from claims.checks.periods import SPAN_DAY, SPAN_MONTH
 from claims.checks.rules import DECREASE, LOW_RELIABILITY, NO_ATTRIBUTION, NO_DOCUMENT, RELAY, SINGLE_ORIGIN
-from claims.models import Attribution, AttributionLink, Figure
+from claims.models import Attribution, Figure
 from sources.dates import Precision, human_partial_date
 
+_CHUNK = 5000
 _PRECISION_OF_SPAN = {SPAN_DAY: Precision.DAY, SPAN_MONTH: Precision.MONTH}
 
 
 def chain_words(attribution: Attribution) -> str:
     """'Western officials via BBC': the origin first, then who passed it on, outermost last."""
-    names = [link.source.name for link in attribution.links.all()]
+    return names_words([link.source.name for link in attribution.links.all()])
+
+
+def names_words(names: list[str]) -> str:
+    """chain_words for a chain given as its source names, outermost first."""
     return " via ".join(reversed(names)) if names else "no named source"
 
 
@@ -37,17 +40,26 @@ class ExplanationContext:
 
     def __init__(self, figure_ids: Iterable[int], claim_ids: Iterable[int]) -> None:
         self.figures = Figure.objects.select_related("metric").in_bulk(set(figure_ids))
-        chains = Attribution.objects.filter(claim_id__in=set(claim_ids)).prefetch_related(
-            Prefetch("links", queryset=AttributionLink.objects.select_related("source").order_by("position"))
-        ).order_by("claim_id", "position")
-        self.chains: dict[int, list[Attribution]] = defaultdict(list)
-        for chain in chains:
-            self.chains[chain.claim_id].append(chain)
+        # Chains as lists of source names (outermost first), read as plain rows: a first sweep
+        # explains hundreds of thousands of flags, and model instances per link would dominate it.
+        self.chains: dict[int, list[list[str]]] = defaultdict(list)
+        ids = sorted(set(claim_ids))
+        for start in range(0, len(ids), _CHUNK):
+            rows = Attribution.objects.filter(claim_id__in=ids[start:start + _CHUNK]).order_by(
+                "claim_id", "position", "id", "links__position"
+            ).values_list("claim_id", "id", "links__source__name")
+            current = None
+            for claim_id, attribution_id, name in rows:
+                if attribution_id != current:
+                    current = attribution_id
+                    self.chains[claim_id].append([])
+                if name is not None:
+                    self.chains[claim_id][-1].append(name)
 
     def _side(self, figure_id: int | None, claim_id: int) -> str:
         figure = self.figures.get(figure_id)
         chains = self.chains.get(claim_id)
-        who = chain_words(chains[0]) if chains else "no named source"
+        who = names_words(chains[0]) if chains else "no named source"
         if figure is None:
             return f"a figure ({who})"
         return f"{figure_words(figure)} ({who}, {figure_date_words(figure)})"
@@ -72,8 +84,7 @@ class ExplanationContext:
 
     def unverified(self, code: str, claim_id: int) -> str:
         chains = self.chains.get(claim_id, [])
-        origins = sorted({chain.links.all()[len(chain.links.all()) - 1].source.name
-                          for chain in chains if chain.links.all()})
+        origins = sorted({names[-1] for names in chains if names})
         who = ", ".join(origins) or "no named source"
         return {
             NO_ATTRIBUTION: "Nobody is on record for this claim: it has no attribution chain.",

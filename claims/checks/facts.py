@@ -127,6 +127,18 @@ def origin_roots(claim_filter: Q | list[int], tree: SourceTree) -> dict[int, fro
     return {claim_id: frozenset(found) for claim_id, found in roots.items()}
 
 
+def roots_text(roots: frozenset[int]) -> str:
+    """How Figure.check_roots stores a claim's origin roots: sorted ids, "" for no chain."""
+    return ",".join(str(root) for root in sorted(roots))
+
+
+def roots_of_text(text: str | None) -> frozenset[int] | None:
+    """Back from Figure.check_roots; None when the checks never stored it."""
+    if text is None:
+        return None
+    return frozenset(int(part) for part in text.split(",") if part)
+
+
 class ChainSummary(NamedTuple):
     chains: int
     has_document: bool
@@ -195,12 +207,13 @@ class RefreshedFigure(NamedTuple):
     columns: CheckColumns
     stored: CheckColumns
     stored_matched: bool | None
+    stored_roots: str | None
 
 
 def refreshed_figures(queryset: QuerySet, tolerance_of: dict[int, Decimal]) -> list[RefreshedFigure]:
     """Every figure of the queryset with its facts computed from its own fields and its claim's first
     chain, beside the check columns as stored (to write back only what changed)."""
-    rows = list(queryset.values_list("metric_id", *RAW_FIELDS, *CHECK_FIELDS, "check_matched"))
+    rows = list(queryset.values_list("metric_id", *RAW_FIELDS, *CHECK_FIELDS, "check_matched", "check_roots"))
     undated_claims = {row[2] for row in rows if row[7] is None}
     fallback = first_chain_dates(sorted(undated_claims)) if undated_claims else {}
     out = []
@@ -210,7 +223,7 @@ def refreshed_figures(queryset: QuerySet, tolerance_of: dict[int, Decimal]) -> l
         period = figure_period(as_of, precision, fallback.get(claim_id))
         out.append(RefreshedFigure(
             FigureFacts(fid, claim_id, interval, period), columns_of(interval, period),
-            CheckColumns(*row[9:16]), row[16],
+            CheckColumns(*row[9:16]), row[16], row[17],
         ))
     return out
 
@@ -218,6 +231,7 @@ def refreshed_figures(queryset: QuerySet, tolerance_of: dict[int, Decimal]) -> l
 class StoredFigure(NamedTuple):
     facts: FigureFacts
     matched: bool | None
+    roots: frozenset[int] | None  # its claim's origin roots as last stored
 
 
 def stored_window(metric_id: int, windows: list[tuple[object, object]], window_days: int) -> list[StoredFigure]:
@@ -241,14 +255,15 @@ def stored_window(metric_id: int, windows: list[tuple[object, object]], window_d
                 check_first__lte=last + dt.timedelta(days=window_days),
             )
     rows = Figure.objects.filter(where, metric_id=metric_id).values_list(
-        "id", "claim_id", *CHECK_FIELDS, "check_matched"
+        "id", "claim_id", *CHECK_FIELDS, "check_matched", "check_roots"
     )
     found = []
-    for fid, claim_id, first, last, _span, lo, lo_open, hi, hi_open, matched in rows:
+    for fid, claim_id, first, last, _span, lo, lo_open, hi, hi_open, matched, roots in rows:
         period = Period(first, last)
         if any(period.gap_days(Period(a, b)) <= window_days for a, b in merged):
             found.append(StoredFigure(
-                FigureFacts(fid, claim_id, interval_of_columns(lo, lo_open, hi, hi_open), period), matched
+                FigureFacts(fid, claim_id, interval_of_columns(lo, lo_open, hi, hi_open), period), matched,
+                roots_of_text(roots),
             ))
     return found
 
@@ -269,11 +284,11 @@ def stored_cumulative_candidates(metric_id: int, figure: FigureFacts) -> list[St
     if hi is not None:
         where |= Q(check_last__lt=figure.period.first, check_lo__gte=hi - _SLACK)
     rows = Figure.objects.filter(where, metric_id=metric_id).values_list(
-        "id", "claim_id", *CHECK_FIELDS, "check_matched"
+        "id", "claim_id", *CHECK_FIELDS, "check_matched", "check_roots"
     )
     return [
         StoredFigure(FigureFacts(fid, claim_id, interval_of_columns(lo, lo_open, hi_, hi_open), Period(first, last)),
-                     matched)
-        for fid, claim_id, first, last, _span, lo, lo_open, hi_, hi_open, matched in rows
+                     matched, roots_of_text(roots))
+        for fid, claim_id, first, last, _span, lo, lo_open, hi_, hi_open, matched, roots in rows
     ]
 

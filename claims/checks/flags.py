@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
+from claims.checks import flagwrites
 from claims.checks.explain import ExplanationContext
 from claims.models import Attribution, AttributionLink, Figure, Flag, FlagKind, FlagStatus
 
@@ -96,9 +97,16 @@ def _explain(flags: list[Flag]) -> None:
             flag.explanation = context.unverified(flag.code, flag.claim_a_id)
 
 
-def _insert(flags: list[Flag], user) -> list[Flag]:
-    """Insert new flags; a concurrent run may have inserted some of the same findings meanwhile, in
-    which case the unique constraints refuse them and we keep the other run's row."""
+def _insert(flags: list[Flag], user, now) -> Counter:
+    """Insert new flags (counted by code); a concurrent run may have inserted some of the same
+    findings meanwhile, in which case the unique constraints refuse them and we keep the other run's
+    row."""
+    if flagwrites.supported():
+        return flagwrites.flags_insert_set_based(flags, user=user, now=now)
+    return Counter(flag.code for flag in _insert_portable(flags, user))
+
+
+def _insert_portable(flags: list[Flag], user) -> list[Flag]:
     try:
         with transaction.atomic():
             created = Flag.objects.bulk_create(flags, batch_size=1000)
@@ -155,9 +163,11 @@ def flags_recompute(*, findings: Iterable[Finding], scope: Q, user=None) -> Reco
             resolved.append(flag)
             summary.add(flag.code, "resolved")
     _explain(new + changed)
-    for flag in _insert(new, user):
-        summary.add(flag.code, "opened")
-    if changed or resolved:
+    for code, n in _insert(new, user, now).items():
+        summary.add(code, "opened", n)
+    if (changed or resolved) and flagwrites.supported():
+        flagwrites.flags_update_set_based(changed + resolved, user=user, now=now)
+    elif changed or resolved:
         for flag in changed + resolved:
             flag.updated_at = now
         bulk_update_with_history(
