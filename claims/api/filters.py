@@ -52,7 +52,12 @@ def claim_text_search(queryset: QuerySet[Claim], term: str) -> QuerySet[Claim]:
 
 
 class ClaimFilter(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(choices=ClaimStatus.choices, help_text="One or more verdicts.")
+    # distinct=False: django-filter adds DISTINCT for the sake of to-many lookups, but status is a
+    # column of the claim itself, and DISTINCT over the page's columns (text included) made
+    # PostgreSQL sort and compare rows instead of just reading the primary key index backwards.
+    status = filters.MultipleChoiceFilter(
+        choices=ClaimStatus.choices, distinct=False, help_text="One or more verdicts."
+    )
     tag = filters.CharFilter(method="filter_tag", help_text="Claims with this tag.")
     metric = filters.CharFilter(method="filter_metric", help_text="Claims with a figure on this metric (key).")
     source = filters.CharFilter(method="filter_source", help_text="Claims citing this source (key) in any link.")
@@ -131,9 +136,10 @@ class DocumentFilter(filters.FilterSet):
 
 
 class FlagFilter(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(choices=FlagStatus.choices)
+    # Columns of the flag itself: no DISTINCT needed (see ClaimFilter.status).
+    status = filters.MultipleChoiceFilter(choices=FlagStatus.choices, distinct=False)
     kind = filters.ChoiceFilter(choices=FlagKind.choices)
-    code = filters.MultipleChoiceFilter(choices=FlagCode.choices)
+    code = filters.MultipleChoiceFilter(choices=FlagCode.choices, distinct=False)
     metric = filters.CharFilter(field_name="metric__key")
     claim = filters.CharFilter(method="filter_claim", help_text="Flags involving this claim (key).")
 

@@ -3,8 +3,9 @@ plus the read-only `version` and timestamps.
 
 A record's fields are rendered by the bundle exporter's own functions, so an API record and an
 exported one cannot drift apart; the serializer fields below describe them in the OpenAPI schema
-(the schemathesis test checks that the two agree). Serializers do not validate writes: request
-bodies go as they are to claims.services, which apply the bundle import's rules.
+(the schemathesis test checks that the two agree). The claim list builds the same records from plain
+rows (claims.api.claim_records), tested against ClaimSerializer. Serializers do not validate writes:
+request bodies go as they are to claims.services, which apply the bundle import's rules.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from rest_framework.viewsets import GenericViewSet
 
 from claims import services
 from claims.api import schema
+from claims.api.claim_records import CLAIM_COLUMNS, claim_records
 from claims.api.exceptions import Conflict, RecordInUse, api_error, error_body
 from claims.api.filters import ClaimFilter, DocumentFilter, SourceFilter
 from claims.api.history import history_entries
@@ -247,6 +248,12 @@ class ClaimViewSet(RecordViewSet):
     def get_queryset(self) -> QuerySet:
         # The exporter's prefetch: what claim_to_record reads, in a fixed number of queries.
         return claims_for_export()
+
+    def list(self, request: Request) -> Response:
+        # The list skips model instances and the serializer (claim_records builds the same records
+        # from plain rows): at 100 claims a page they cost more than the database does.
+        rows = self.filter_queryset(Claim.objects.all()).values(*CLAIM_COLUMNS)
+        return self.get_paginated_response(claim_records(claims=self.paginate_queryset(rows)))
 
     def check_record(self, request: Request, record: dict[str, Any], current: Model | None) -> None:
         if may_set_verdict(request.user):
