@@ -41,15 +41,22 @@ def _timings(values_ms: list[float]) -> dict:
             "runs": len(values_ms)}
 
 
-def stage_load(claims: int, seed: int) -> dict:
+def stage_load(claims: int, seed: int, outlier_share: float) -> dict:
     """Schema, then the synthetic newsroom with one metric of min(100,000, N) figures (the hot metric
-    the incremental check edits)."""
+    the incremental check edits).
+
+    The generator's own outlier share (2%, each a third or three times the trend) is meant for
+    tests: every outlier conflicts with every neighbour in its 31-day window, so at 100,000 figures
+    in one metric the flags would number in the millions and the sweep would measure flag writing.
+    The bench lowers it (1 in 10,000 by default), as bench/sweep.py does with its own data."""
     _setup()
     from django.core.management import call_command
     from django.db import connection
 
+    from claims import synthetic
     from claims.synthetic import SyntheticPlan, generate
 
+    synthetic.OUTLIER_SHARE = outlier_share
     call_command("migrate", verbosity=0)
     plan = SyntheticPlan(claims=claims, seed=seed, hot_metric_figures=min(HOT_METRIC_LIMIT, claims))
 
@@ -61,7 +68,7 @@ def stage_load(claims: int, seed: int) -> dict:
     counts = generate(plan, progress=progress)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    return {"seconds": round(time.perf_counter() - started, 2), "counts": counts}
+    return {"seconds": round(time.perf_counter() - started, 2), "counts": counts, "outlier_share": outlier_share}
 
 
 def stage_sweep() -> dict:

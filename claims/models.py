@@ -176,8 +176,10 @@ class Figure(models.Model):
         indexes = [
             models.Index(fields=["metric", "as_of"], name="figure_metric_date_idx"),
             models.Index(fields=["metric", "check_span", "check_first"], name="figure_check_window_idx"),
-            models.Index(fields=["metric", "check_lo"], name="figure_check_lo_idx"),
-            models.Index(fields=["metric", "check_hi"], name="figure_check_hi_idx"),
+            # The period end rides along so that the decrease search filters inside the index
+            # (later figures below, earlier ones above) without visiting every row in the value range.
+            models.Index(fields=["metric", "check_lo", "check_last"], name="figure_check_lo_last_idx"),
+            models.Index(fields=["metric", "check_hi", "check_first"], name="figure_check_hi_first_idx"),
         ]
 
     def __str__(self) -> str:

@@ -21,6 +21,7 @@ from sources.dates import Period
 
 log = logging.getLogger(__name__)
 UNVERIFIED_BATCH = 20000
+_DIRECT_SCAN = 256  # neighbours to recheck, up to which a plain scan is cheaper than a sorted pass
 _LOCK_NAMESPACE = 4  # pg_advisory_xact_lock(namespace, metric id): one sweep of a metric at a time
 
 
@@ -273,13 +274,15 @@ def check_claims(*, claim_ids: Iterable[int], user=None) -> RecomputeSummary:
             roots = _known_roots(candidates.values(), focus_roots, tree)
             share_root, _independent = _relations(roots)
             found: ConflictMap = {}
+            # The edited claims' figures against their neighbours and against each other.
+            others = [s.facts for s in candidates.values()] + [r.facts for r in focus]
             for r in focus:
-                for s in candidates.values():
-                    code = conflict_code(r.facts, s.facts, cumulative=metric.cumulative,
+                for other in others:
+                    code = conflict_code(r.facts, other, cumulative=metric.cumulative,
                                          window_days=metric.window_days,
-                                         share_root=share_root(r.facts.claim_id, s.facts.claim_id))
+                                         share_root=share_root(r.facts.claim_id, other.claim_id))
                     if code:
-                        add_conflict(found, code, r.facts, s.facts)
+                        add_conflict(found, code, r.facts, other)
             conflicts += _conflict_findings(metric_id, found)
             for s in near:
                 previous_matched.setdefault(s.facts.id, s.matched)
@@ -334,8 +337,9 @@ def _neighbour_matches(
     now is matched; one whose stored answer was 'not matched' and that none of them matches now stays
     so; one stored as matched stays so unless an edited figure, as it was before the edit, could have
     been that match (independence is not checked for the old state: the old roots are gone, and
-    recomputing too many is only slower). Those, and the edited figures, are recomputed: first among
-    the figures already loaded, then, for any still unmatched, against their own window."""
+    recomputing too many is only slower). Those are recomputed: first among the figures already
+    loaded, then, for any still unmatched, against their own window. The edited figures' whole
+    window is loaded, so their answer comes from the same pass."""
     _share_root, independent = _relations(roots)
     new = [r.facts for r in focus if r.facts.period is not None]
     old = [
@@ -344,21 +348,38 @@ def _neighbour_matches(
                     Period(r.stored.first, r.stored.last))
         for r in focus if r.stored.first is not None and r.stored.lo is not None
     ]
-    result: dict[int, bool] = {}
-    recheck = {r.facts.id for r in focus}
+    # figures_match and independence are symmetric, so one pass over the neighbours answers both
+    # "does an edited figure match this neighbour" and "does this neighbour match an edited figure".
+    result: dict[int, bool] = {r.facts.id: False for r in focus}
+    for f in new:
+        result[f.id] = any(g.claim_id != f.claim_id and figures_match(f, g, window_days=window_days)
+                           and independent(f.claim_id, g.claim_id) for g in new)
+    recheck: set[int] = set()
     for s in near:
-        if any(figures_match(s.facts, f, window_days=window_days) and independent(s.facts.claim_id, f.claim_id)
-               for f in new):
+        hits = [f.id for f in new if figures_match(s.facts, f, window_days=window_days)
+                and independent(s.facts.claim_id, f.claim_id)]
+        if hits:
             result[s.facts.id] = True
+            result.update(dict.fromkeys(hits, True))
         elif s.matched is None or (s.matched and any(figures_match(s.facts, f, window_days=window_days)
                                                      for f in old)):
             recheck.add(s.facts.id)
         else:
             result[s.facts.id] = bool(s.matched)
+    if not recheck:
+        return result
     pool = {s.facts.id: s.facts for s in near} | {r.facts.id: r.facts for r in focus}
-    found = metric_matches(list(pool.values()), window_days=window_days, independent=independent, only=recheck)
-    focus_ids = {r.facts.id for r in focus}
-    unsure = [fid for fid, hit in found.items() if not hit and fid not in focus_ids and pool[fid].period]
+    if len(recheck) <= _DIRECT_SCAN:
+        # A few neighbours (the usual case: those sharing the edited claim's origins): a scan that
+        # stops at the first match beats sorting the whole pool. Where the pool is dense the first
+        # match comes within a few figures; where it is sparse the pool is small.
+        found = {fid: any(
+            g.claim_id != pool[fid].claim_id and figures_match(pool[fid], g, window_days=window_days)
+            and independent(pool[fid].claim_id, g.claim_id) for g in pool.values()
+        ) for fid in recheck}
+    else:
+        found = metric_matches(list(pool.values()), window_days=window_days, independent=independent, only=recheck)
+    unsure = [fid for fid, hit in found.items() if not hit and pool[fid].period]
     if unsure:
         outer = facts.stored_window(
             metric_id, [(pool[fid].period.first, pool[fid].period.last) for fid in unsure], window_days

@@ -249,22 +249,27 @@ def stored_window(metric_id: int, windows: list[tuple[object, object]], window_d
     where = Q()
     for first, last in merged:
         for span, reach in SPAN_REACH_DAYS.items():
+            # The check_first range uses the index; check_last makes the gap test exact (a gap of at
+            # most window_days means starting no later than last + w and ending no earlier than
+            # first - w), so the rows need no second look here.
             where |= Q(
                 check_span=span,
                 check_first__gte=first - dt.timedelta(days=window_days + reach),
                 check_first__lte=last + dt.timedelta(days=window_days),
+                check_last__gte=first - dt.timedelta(days=window_days),
             )
-    rows = Figure.objects.filter(where, metric_id=metric_id).values_list(
+    rows = Figure.objects.filter(where, metric_id=metric_id).order_by().values_list(
         "id", "claim_id", *CHECK_FIELDS, "check_matched", "check_roots"
     )
+    roots_of: dict[str | None, frozenset[int] | None] = {}
     found = []
     for fid, claim_id, first, last, _span, lo, lo_open, hi, hi_open, matched, roots in rows:
-        period = Period(first, last)
-        if any(period.gap_days(Period(a, b)) <= window_days for a, b in merged):
-            found.append(StoredFigure(
-                FigureFacts(fid, claim_id, interval_of_columns(lo, lo_open, hi, hi_open), period), matched,
-                roots_of_text(roots),
-            ))
+        if roots not in roots_of:
+            roots_of[roots] = roots_of_text(roots)
+        found.append(StoredFigure(
+            FigureFacts(fid, claim_id, interval_of_columns(lo, lo_open, hi, hi_open), Period(first, last)), matched,
+            roots_of[roots],
+        ))
     return found
 
 
@@ -283,7 +288,7 @@ def stored_cumulative_candidates(metric_id: int, figure: FigureFacts) -> list[St
     hi = None if figure.interval.hi_key >= INFINITE_KEY else figure.interval.hi
     if hi is not None:
         where |= Q(check_last__lt=figure.period.first, check_lo__gte=hi - _SLACK)
-    rows = Figure.objects.filter(where, metric_id=metric_id).values_list(
+    rows = Figure.objects.filter(where, metric_id=metric_id).order_by().values_list(
         "id", "claim_id", *CHECK_FIELDS, "check_matched", "check_roots"
     )
     return [

@@ -22,6 +22,7 @@ from claims.models import Attribution, AttributionLink, Figure, Flag, FlagKind, 
 
 log = logging.getLogger(__name__)
 CHECKS_USERNAME = "checks"
+_CHUNK = 5000
 
 
 class Finding(NamedTuple):
@@ -126,6 +127,28 @@ def _insert_portable(flags: list[Flag], user) -> list[Flag]:
         return created
 
 
+def _existing(scope: Q, found: dict[tuple, Finding]) -> tuple[set[tuple], dict[tuple, Flag]]:
+    """The keys of every flag within scope, and as instances only the flags this run may change: an
+    open flag found again needs nothing (the steady state of a sweep), and a resolved flag not found
+    stays as it is (they pile up around an edited claim). Reading the rest as keys only keeps a sweep
+    from building hundreds of thousands of model instances it will not touch."""
+    keys = Flag.objects.filter(scope).order_by().values_list(
+        "id", "kind", "code", "metric_id", "claim_a_id", "claim_b_id", "status"
+    )
+    present: set[tuple] = set()
+    wanted = []
+    for fid, *key, status in keys:
+        key = tuple(key)
+        present.add(key)
+        if (key in found and status != FlagStatus.OPEN) or (key not in found and status != FlagStatus.RESOLVED):
+            wanted.append(fid)
+    existing: dict[tuple, Flag] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        for flag in Flag.objects.filter(id__in=wanted[start:start + _CHUNK]).order_by():
+            existing[flag_key(flag)] = flag
+    return present, existing
+
+
 def flags_recompute(*, findings: Iterable[Finding], scope: Q, user=None) -> RecomputeSummary:
     """Make the flags within `scope` say exactly what `findings` say. New findings become open flags;
     a resolved flag found again re-opens; an open flag not found any more is resolved; a dismissed
@@ -134,17 +157,19 @@ def flags_recompute(*, findings: Iterable[Finding], scope: Q, user=None) -> Reco
     user = user or checks_user()
     found = {finding.key: finding for finding in findings}
     summary = RecomputeSummary()
-    existing = {flag_key(flag): flag for flag in Flag.objects.filter(scope)}
+    present, existing = _existing(scope, found)
     new, changed = [], []
     now = timezone.now()
     for key, finding in found.items():
         flag = existing.get(key)
-        if flag is None:
+        if key not in present:
             new.append(Flag(
                 kind=finding.kind, code=finding.code, metric_id=finding.metric_id, claim_a_id=finding.claim_a,
                 claim_b_id=finding.claim_b, figure_a_id=finding.figure_a, figure_b_id=finding.figure_b,
                 status=FlagStatus.OPEN, created_at=now, updated_at=now,
             ))
+        elif flag is None:
+            continue  # open and found again: nothing to do
         elif flag.status == FlagStatus.RESOLVED or (
             flag.status == FlagStatus.DISMISSED and flag_fingerprint(flag) != flag.dismissed_fingerprint
         ):

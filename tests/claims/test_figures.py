@@ -257,7 +257,9 @@ def test_a_one_megabyte_article_parses_in_under_two_seconds():
 def test_long_runs_of_one_pattern_stay_fast(chunk):
     # A restart inside a long run (a regex rescanning it from every position) once made
     # 100,000 digits take half a minute.
+    # The bound is loose on purpose (linear parsing takes well under a second here): it must catch
+    # quadratic rescanning, not the noise of a loaded machine.
     text = chunk * (200_000 // len(chunk))
     started = time.process_time()
     parse_figures(text)
-    assert time.process_time() - started < 2.0
+    assert time.process_time() - started < 10.0

@@ -1,0 +1,87 @@
+"""The incremental path decides a neighbour's corroboration from what it stored before the edit;
+these cases pin the ones where that shortcut could go wrong."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from claims.checks.engine import checks_run, sweep_all
+from claims.models import AttributionLink, Figure, Flag, FlagStatus
+from tests.checks.conftest import open_flags
+
+pytestmark = pytest.mark.django_db
+
+
+def single_origin(claim) -> bool:
+    return Flag.objects.filter(code="single_origin", claim_a=claim, status=FlagStatus.OPEN).exists()
+
+
+def move(claim, as_of: dt.date) -> None:
+    figure = Figure.objects.get(claim=claim)
+    figure.as_of = as_of
+    figure.save()
+    checks_run(claim_ids=[claim.pk])
+
+
+def assert_same_as_a_sweep() -> None:
+    incremental = open_flags()
+    sweep_all()
+    assert open_flags() == incremental
+
+
+def test_it_unmatches_a_neighbour_whose_only_match_moved_away(build):
+    metric = build.metric()
+    neighbour = build.claim(figures=[(metric, "approximate", "600", "2025-04-10")], chains=[[build.source()]])
+    edited = build.claim(figures=[(metric, "approximate", "600", "2025-04-12")], chains=[[build.source()]])
+    sweep_all()
+    assert not single_origin(neighbour)
+    move(edited, dt.date(2025, 9, 1))
+    assert single_origin(neighbour) and single_origin(edited)
+    assert_same_as_a_sweep()
+
+
+def test_it_keeps_a_neighbour_matched_by_a_figure_beyond_the_edited_figures_reach(build):
+    metric = build.metric()
+    neighbour = build.claim(figures=[(metric, "approximate", "600", "2025-04-10")], chains=[[build.source()]])
+    edited = build.claim(figures=[(metric, "approximate", "600", "2025-03-15")], chains=[[build.source()]])
+    # 28 days after the neighbour but 54 after the edited figure: outside every window the edit loads.
+    build.claim(figures=[(metric, "approximate", "600", "2025-05-08")], chains=[[build.source()]])
+    sweep_all()
+    assert not single_origin(neighbour)
+    move(edited, dt.date(2025, 10, 1))
+    assert not single_origin(neighbour)
+    assert Figure.objects.get(claim=neighbour).check_matched is True
+    assert_same_as_a_sweep()
+
+
+def test_it_reads_a_changed_origin_when_deciding_independence(build):
+    metric = build.metric()
+    shared, other = build.source(), build.source()
+    neighbour = build.claim(figures=[(metric, "approximate", "600", "2025-04-10")], chains=[[shared]])
+    edited = build.claim(figures=[(metric, "approximate", "610", "2025-04-12")], chains=[[shared]])
+    sweep_all()
+    assert single_origin(neighbour) and single_origin(edited)
+
+    AttributionLink.objects.filter(attribution__claim=edited).update(source=other)
+    checks_run(claim_ids=[edited.pk])
+    assert not single_origin(neighbour) and not single_origin(edited)
+    assert_same_as_a_sweep()
+
+    # Now the neighbour's chain moves to the same origin: the edited claim, not edited this time,
+    # loses its corroboration through the neighbour's new roots.
+    AttributionLink.objects.filter(attribution__claim=neighbour).update(source=other)
+    checks_run(claim_ids=[neighbour.pk])
+    assert single_origin(neighbour) and single_origin(edited)
+    assert_same_as_a_sweep()
+
+
+def test_it_finds_a_conflict_between_two_claims_checked_together(build):
+    metric = build.metric()
+    a = build.claim(figures=[(metric, "exact", "300", "2025-01-13")], chains=[[build.source()]])
+    b = build.claim(figures=[(metric, "exact", "1000", "2025-01-14")], chains=[[build.source()]])
+    checks_run(claim_ids=[a.pk, b.pk])
+    flag = Flag.objects.get(code="disjoint_figures", status=FlagStatus.OPEN)
+    assert (flag.claim_a_id, flag.claim_b_id) == (a.pk, b.pk)
+    assert_same_as_a_sweep()
