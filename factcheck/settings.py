@@ -18,7 +18,9 @@ from factcheck.env import env_bool, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("FACTCHECK_VAR_DIR", str(BASE_DIR / "var")))
 
-DEBUG = env_bool("DJANGO_DEBUG", False)
+# Without DATABASE_URL the project is the embedded quickstart, so development defaults apply;
+# a deployment names its database and so gets DEBUG off unless it asks otherwise.
+DEBUG = env_bool("DJANGO_DEBUG", not env_str("DATABASE_URL"))
 
 _DEV_SECRET_KEY = "dev-only-insecure-key-for-the-quickstart-never-use-in-production-0123456789"  # noqa: S105
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
