@@ -83,15 +83,20 @@ class SourceAdmin(PreparedPageMixin, SimpleHistoryAdmin):
 
     @admin.display(description="claims")
     def claims_link(self, obj: Source) -> str:
-        if obj.pk is None:
-            return "-"
-        url = reverse("admin:claims_claim_changelist")
-        return format_html('<a href="{}?source={}">claims citing it</a>', url, obj.pk)
+        return _claims_citing_link("source", obj)
 
     def save_model(self, request: HttpRequest, obj: Source, form: forms.ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if change and SOURCE_CHECKED_FIELDS & set(form.changed_data):
             checks_enqueue(claim_ids=set(claim_ids_citing_sources_below(source_id=obj.pk)))
+
+
+def _claims_citing_link(parameter: str, obj: Source | Document) -> str:
+    """A link to the claims change list filtered to the claims whose chains cite `obj`."""
+    if obj.pk is None:
+        return "-"
+    url = reverse("admin:claims_claim_changelist")
+    return format_html('<a href="{}?{}={}">claims citing it</a>', url, parameter, obj.pk)
 
 
 class DocumentForm(PartialDateFormMixin, forms.ModelForm):
@@ -117,10 +122,7 @@ class DocumentAdmin(PartialDateAdminMixin, SimpleHistoryAdmin):
 
     @admin.display(description="claims")
     def claims_link(self, obj: Document) -> str:
-        if obj.pk is None:
-            return "-"
-        url = reverse("admin:claims_claim_changelist")
-        return format_html('<a href="{}?document={}">claims citing it</a>', url, obj.pk)
+        return _claims_citing_link("document", obj)
 
     def save_model(self, request: HttpRequest, obj: Document, form: forms.ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)

@@ -17,8 +17,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from claims.checks.intervals import IntervalError, figure_interval
+from claims.checks.periods import ChainLink, chain_date
+from claims.checks.periods import figure_period as checks_figure_period
 from claims.models import AttributionLink, Figure, Qualifier
-from sources.dates import Period, human_partial_date, period_of
+from sources.dates import Period, human_partial_date
 
 
 def _svg(template: str, *args: object) -> SafeString:
@@ -35,17 +37,15 @@ LEFT, RIGHT, TOP, BOTTOM = 80, 20, 20, 60
 
 
 def figure_period(figure: Figure, first_chain: Sequence[AttributionLink]) -> Period | None:
-    """The period a figure is for (DESIGN.md): its as_of; else the innermost dated link of the
-    claim's first chain; else the published date of that chain's first document; else none."""
-    if figure.as_of is not None:
-        return period_of(figure.as_of, figure.as_of_precision)
-    for link in reversed(first_chain):
-        if link.date is not None:
-            return period_of(link.date, link.date_precision)
-    for link in first_chain:
-        if link.document is not None and link.document.published is not None:
-            return period_of(link.document.published, link.document.published_precision)
-    return None
+    """The period a figure is for, by the checks' own rule (claims.checks.periods), so that the
+    chart places each figure exactly where the checks compared it."""
+    links = [
+        ChainLink(link.position, link.date, link.date_precision, link.document is not None,
+                  link.document.published if link.document is not None else None,
+                  link.document.published_precision if link.document is not None else "")
+        for link in first_chain
+    ]
+    return checks_figure_period(figure.as_of, figure.as_of_precision, chain_date(links))
 
 
 @dataclass

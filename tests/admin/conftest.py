@@ -1,27 +1,6 @@
 import pytest
-from django.test import Client
 
-from accounts.roles import EDITOR, RESEARCHER
 from tests.admin import factories as make
-
-
-@pytest.fixture
-def editor(db):
-    return make.staff_user(EDITOR, "edna")
-
-
-@pytest.fixture
-def editor_client(editor) -> Client:
-    client = Client()
-    client.force_login(editor)
-    return client
-
-
-@pytest.fixture
-def researcher_client(db) -> Client:
-    client = Client()
-    client.force_login(make.staff_user(RESEARCHER, "rita"))
-    return client
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import redis
 from django.conf import settings
 from django.test import Client
 
-from accounts.roles import EDITOR, RESEARCHER
+from accounts.roles import RESEARCHER
 from claims.admin_intake import highlight
 from claims.models import Claim, Metric
 from sources.models import Document, Source
@@ -20,18 +20,6 @@ from tests.intake.conftest import ARTICLE, LAWMAKERS, PUBLISHED, SPEECH
 
 URL = "/admin/intake/"
 PASTE = {"action": "draft", "text": ARTICLE, "publisher": "wire", "published": PUBLISHED, "title": "Troops honoured"}
-
-
-@pytest.fixture
-def editor(db):
-    return make.staff_user(EDITOR, "edna")
-
-
-@pytest.fixture
-def editor_client(editor) -> Client:
-    client = Client()
-    client.force_login(editor)
-    return client
 
 
 @pytest.fixture
