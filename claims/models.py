@@ -274,10 +274,11 @@ class FlagStatus(models.TextChoices):
     DISMISSED = "dismissed", "dismissed"
 
 
-class Flag(models.Model):
+class Flag(VersionedModel):
     """One finding of the checks. A conflict names a metric and two claims (claim_a has the lower
     id); an unverified finding names one claim. Partial unique indexes make a second flag for the
-    same finding impossible, so recomputing is an upsert."""
+    same finding impossible, so recomputing is an upsert. Its version rises with every change, by
+    an editor or by the checks, so a review made from a stale copy is refused (If-Match)."""
 
     kind = models.CharField(max_length=12, choices=FlagKind.choices)
     code = models.CharField(max_length=30, choices=FlagCode.choices)

@@ -167,6 +167,9 @@ class FlagSerializer(serializers.Serializer):
     metric = KeyField(required=False, help_text="For a conflict: the metric compared.")
     claims = serializers.ListField(child=KeyField(), min_length=1, help_text="Keys of the claims involved, sorted.")
     status = serializers.ChoiceField(choices=FlagStatus.choices)
+    version = serializers.IntegerField(
+        min_value=1, help_text="Rises with every change (a review or a re-check); the ETag header carries it."
+    )
     explanation = serializers.CharField(required=False)
     dismissed_note = serializers.CharField(required=False, help_text="Why an editor dismissed it.")
     dismissed_at = serializers.DateTimeField(required=False)
@@ -174,7 +177,7 @@ class FlagSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
     def to_representation(self, flag: Any) -> dict[str, Any]:
-        record = {"id": flag.pk, **flag_to_record(flag)}
+        record = {"id": flag.pk, **flag_to_record(flag), "version": flag.version}
         if flag.dismissed_note:
             record["dismissed_note"] = flag.dismissed_note
         for name in ("dismissed_at", "created_at", "updated_at"):
@@ -191,6 +194,10 @@ class FlagReviewSerializer(serializers.Serializer):
         help_text="dismissed: not a problem (needs a note); resolved: the condition no longer holds.",
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    version = serializers.IntegerField(
+        required=False, min_value=1,
+        help_text="The version reviewed (or send it as If-Match); a flag changed since is refused with 412.",
+    )
 
 
 class ErrorItemSerializer(serializers.Serializer):

@@ -195,8 +195,9 @@ def flags_recompute(*, findings: Iterable[Finding], scope: Q, user=None) -> Reco
     elif changed or resolved:
         for flag in changed + resolved:
             flag.updated_at = now
+            flag.version += 1
         bulk_update_with_history(
-            changed + resolved, Flag, ["status", "figure_a", "figure_b", "explanation", "updated_at"],
+            changed + resolved, Flag, ["status", "figure_a", "figure_b", "explanation", "updated_at", "version"],
             batch_size=500, default_user=user,
         )
     return summary

@@ -22,7 +22,7 @@ _HISTORY = Flag.history.model._meta.db_table
 _COLUMNS = (
     "id", "kind", "code", "status", "explanation", "dismissed_fingerprint", "dismissed_note", "dismissed_at",
     "created_at", "updated_at", "metric_id", "claim_a_id", "claim_b_id", "figure_a_id", "figure_b_id",
-    "dismissed_by_id",
+    "dismissed_by_id", "version",
 )
 _HISTORY_INSERT = (
     f"INSERT INTO {_HISTORY} ({', '.join(_COLUMNS)}, history_date, history_change_reason, history_type, "  # noqa: S608
@@ -53,7 +53,7 @@ def flags_insert_set_based(flags: list[Flag], *, user, now: dt.datetime) -> Coun
                 copy.write_row(tuple(getattr(flag, column) for column in new_columns))
         cursor.execute(
             f"WITH written AS (INSERT INTO {_FLAG} ({', '.join(new_columns)}, dismissed_fingerprint, "  # noqa: S608
-            f"dismissed_note, created_at, updated_at) SELECT {', '.join(new_columns)}, '', '', %s, %s "
+            f"dismissed_note, created_at, updated_at, version) SELECT {', '.join(new_columns)}, '', '', %s, %s, 1 "
             "FROM flag_new_tmp ON CONFLICT DO NOTHING RETURNING *) " + _HISTORY_INSERT,
             [now, now, now, "+", user.pk],
         )
@@ -79,7 +79,7 @@ def flags_update_set_based(flags: list[Flag], *, user, now: dt.datetime) -> None
                 copy.write_row((flag.pk, flag.status, flag.figure_a_id, flag.figure_b_id, flag.explanation))
         cursor.execute(
             f"WITH written AS (UPDATE {_FLAG} f SET status = t.status, figure_a_id = t.figure_a_id, "  # noqa: S608
-            "figure_b_id = t.figure_b_id, explanation = t.explanation, updated_at = %s "
+            "figure_b_id = t.figure_b_id, explanation = t.explanation, updated_at = %s, version = f.version + 1 "
             "FROM flag_change_tmp t WHERE f.id = t.id RETURNING f.*) " + _HISTORY_INSERT,
             [now, now, "~", user.pk],
         )
