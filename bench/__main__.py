@@ -39,6 +39,7 @@ from pathlib import Path
 from bench import stages
 from bench.chart import growth_table, load_results, write_growth_svg
 from bench.common import (
+    OUTLIER_SHARE,
     PYTHON,
     REDIS_DB,
     RESULTS_DIR,
@@ -134,6 +135,7 @@ def measured_figures(results: dict) -> dict[str, float | None]:
         "csv_peak_mb": pick("report", "export", "process_peak_mb"),
         "api_list_median_ms": pick("api", "list", "median_ms"),
         "api_rps": pick("gunicorn", "requests_per_s"),
+        "api_rps_uncached": pick("gunicorn_uncached", "requests_per_s"),
         "admin_max_ms": pick("admin", "max_median_ms"),
     }
 
@@ -155,13 +157,23 @@ def measure_stage(name: str, args: argparse.Namespace, env: dict[str, str], impo
         stages.log(f"report: export {results['report']['export']['rows']:,} rows, "
                    f"COPY {results['report']['copy']['rows']:,} rows")
     elif name == "gunicorn":
+        import redis
+
         from bench.throughput import measure
 
         log_path = Path(tempfile.gettempdir()) / "bench-gunicorn.log"
-        results["gunicorn"] = measure(env, workers=args.workers, seconds=args.seconds,
-                                      connections=args.connections, log_path=log_path)
-        stages.log(f"gunicorn: {results['gunicorn']['requests_per_s']:,.0f} req/s, "
-                   f"{results['gunicorn']['non_2xx']} answers other than 200")
+        # As deployed: throttle counters and the response cache in Redis (databases of the bench's
+        # own, emptied first), the cache on. Then the same load with the cache off: the cost of
+        # building every page, which is what a reader pays after each write.
+        cache_url, api_cache_url = (f"redis://127.0.0.1:6379/{n}" for n in (REDIS_DB + 1, REDIS_DB + 2))
+        for url in (cache_url, api_cache_url):
+            redis.Redis.from_url(url).flushdb()
+        served = {**env, "CACHE_URL": cache_url, "API_CACHE_URL": api_cache_url}
+        for name, cached in (("gunicorn", "1"), ("gunicorn_uncached", "0")):
+            results[name] = measure({**served, "API_RESPONSE_CACHE": cached}, workers=args.workers,
+                                    seconds=args.seconds, connections=args.connections, log_path=log_path)
+            stages.log(f"{name}: {results[name]['requests_per_s']:,.0f} req/s, "
+                       f"{results[name]['non_2xx']} answers other than 200")
     else:
         extra = ["--runs", str(args.runs)] if name in ("api", "admin") else []
         results[name] = stage(name, env, *extra)
@@ -212,8 +224,9 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url", default=database_url("fc_bench_all"))
-    parser.add_argument("--outlier-share", type=float, default=0.0001,
-                        help="share of synthetic figures far off their trend (claims.synthetic uses 0.02)")
+    parser.add_argument("--outlier-share", type=float, default=OUTLIER_SHARE,
+                        help="share of synthetic figures made outliers, the only source of conflicts (capped "
+                             f"per metric; default {OUTLIER_SHARE}, the generator's own)")
     parser.add_argument("--skip-load", action="store_true", help="reuse the data already in the database")
     parser.add_argument("--skip", nargs="*", default=[], choices=STAGES, help="stages to leave out")
     parser.add_argument("--runs", type=int, default=30, help="requests per page in the in-process timings")
@@ -251,6 +264,14 @@ def main() -> None:
     print(f"{args.claims:,} claims; targets are for 1,000,000 claims; load average at the end "
           f"{outcome['machine']['load_average']}; {outcome['total_s']:.0f} s in all")
     print(table(outcome["verdicts"]))
+    stages_done = outcome["stages"]
+    if "requests_per_s" in stages_done.get("gunicorn_uncached", {}):
+        print(f"API list under gunicorn with the response cache off: "
+              f"{stages_done['gunicorn_uncached']['requests_per_s']:,.1f} req/s")
+    if "outlier_edit" in stages_done.get("incremental", {}):
+        edit, undo = stages_done["incremental"]["outlier_edit"], stages_done["incremental"]["outlier_undo"]
+        print(f"incremental check of an edit that makes the figure an outlier: {edit['ms']:,.0f} ms "
+              f"({edit['flag_changes']:,} flag changes), its undo {undo['ms']:,.0f} ms ({undo['flag_changes']:,})")
     print(f"results: {path.relative_to(ROOT)}")
 
 

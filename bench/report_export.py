@@ -6,7 +6,7 @@ Loads N chain links (3 per claim, one figure per claim, open flags on a few clai
 separate database (fc_bench_reports, created if missing) with COPY, then runs, each in a fresh
 process so that peak memory (ru_maxrss) belongs to that run alone:
   export  claims.reports: attribution_rows -> csv_stream, written to /dev/null
-  copy    COPY (the report as one SQL query) TO STDOUT, read by psycopg and written to /dev/null
+  copy    COPY (the report's own query, claims.reports.sql) TO STDOUT as CSV, to /dev/null
 and prints rows/s, seconds and peak memory for both. --skip-load reuses the loaded data.
 """
 
@@ -26,36 +26,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/fc_bench_reports"
 LINKS_PER_CHAIN = 3
 N_SOURCES, N_DOCUMENTS = 300, 2000
-
-# The report in one SQL statement, for COPY: the same rows and columns as attribution_rows (grade
-# inheritance looks one parent up, which is all the bench data has).
-COPY_QUERY = """
-SELECT c.key, c.text, c.status, f.figures, f.metrics, a.position, l.position, s.key, s.name, s.kind, s.country,
-       COALESCE(NULLIF(s.reliability, ''), p.reliability) AS grade,
-       (s.reliability = '' AND p.reliability <> '') AS inherited, l.verb, l.date, d.title, d.url,
-       o.name AS origin, o.reliability AS origin_grade, io.n AS independent_origins, fl.codes
-FROM claims_attributionlink l
-JOIN claims_attribution a ON a.id = l.attribution_id
-JOIN claims_claim c ON c.id = a.claim_id
-JOIN sources_source s ON s.id = l.source_id
-LEFT JOIN sources_source p ON p.id = s.parent_id
-LEFT JOIN sources_document d ON d.id = l.document_id
-JOIN LATERAL (SELECT os.name, os.reliability FROM claims_attributionlink ol
-              JOIN sources_source os ON os.id = ol.source_id
-              WHERE ol.attribution_id = a.id ORDER BY ol.position DESC LIMIT 1) o ON TRUE
-LEFT JOIN LATERAL (SELECT string_agg(fi.qualifier || ' ' || fi.value, '; ' ORDER BY fi.position) AS figures,
-                          string_agg(DISTINCT m.key, '; ') AS metrics
-                   FROM claims_figure fi JOIN claims_metric m ON m.id = fi.metric_id
-                   WHERE fi.claim_id = c.id) f ON TRUE
-JOIN LATERAL (SELECT count(DISTINCT ol.source_id) AS n FROM claims_attribution oa
-              JOIN claims_attributionlink ol ON ol.attribution_id = oa.id
-              WHERE oa.claim_id = c.id AND ol.position = (SELECT max(position) FROM claims_attributionlink x
-                                                           WHERE x.attribution_id = oa.id)) io ON TRUE
-LEFT JOIN LATERAL (SELECT string_agg(DISTINCT fg.code, '; ') AS codes FROM claims_flag fg
-                   WHERE fg.status = 'open' AND (fg.claim_a_id = c.id OR fg.claim_b_id = c.id)) fl ON TRUE
-ORDER BY c.id, a.position, l.position
-"""
-
 
 # Columns other engineers add with NOT NULL and no default would break a fixed column list: give
 # them a neutral value (false, '', 0) so the bench keeps loading while the schema grows.
@@ -151,7 +121,7 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def phase_export(url: str) -> dict:
+def phase_export(url: str, in_sql: bool | None = None) -> dict:
     setup_django(url)
     from claims.reports.formats import csv_stream
     from claims.reports.rows import attribution_rows
@@ -160,7 +130,7 @@ def phase_export(url: str) -> dict:
 
     def counting():
         nonlocal rows
-        for row in attribution_rows():
+        for row in attribution_rows(in_sql=in_sql):
             rows += 1
             yield row
 
@@ -172,13 +142,19 @@ def phase_export(url: str) -> dict:
 
 
 def phase_copy(url: str) -> dict:
-    import psycopg
+    """COPY of the very statement the export reads its rows from (claims.reports.sql), as CSV: the
+    same rows, one per chain link plus one per claim without a chain. Building the statement reads
+    the sources' grades once; that is left out of the timing, which is the server's work alone."""
+    setup_django(url)
+    from django.db import connection
 
-    start = time.monotonic()
+    from claims.reports.sql import report_query
+
+    query, params = report_query()
     lines = 0
-    sql = f"COPY ({COPY_QUERY}) TO STDOUT WITH (FORMAT csv, HEADER)"
-    with psycopg.connect(url) as conn, conn.cursor() as cursor, open(os.devnull, "wb") as sink, \
-            cursor.copy(sql) as copy:
+    start = time.monotonic()
+    with connection.cursor() as cursor, open(os.devnull, "wb") as sink, \
+            cursor.cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)", params) as copy:
         for block in copy:
             lines += bytes(block).count(b"\n")
             sink.write(block)
@@ -191,9 +167,12 @@ def main() -> None:
     parser.add_argument("--db-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--phase", choices=("export", "copy"), help=argparse.SUPPRESS)
+    parser.add_argument("--portable", action="store_true",
+                        help="build the export's rows with the portable batches instead of the PostgreSQL query")
     args = parser.parse_args()
     if args.phase:
-        print(json.dumps((phase_export if args.phase == "export" else phase_copy)(args.db_url)))
+        in_sql = False if args.portable else None
+        print(json.dumps(phase_export(args.db_url, in_sql) if args.phase == "export" else phase_copy(args.db_url)))
         return
     if not 0 < args.rows <= 1_000_000:
         parser.error("--rows must be between 1 and 1,000,000")
@@ -202,8 +181,9 @@ def main() -> None:
         load(args.db_url, args.rows)
     results = {}
     for phase in ("copy", "export"):
-        out = subprocess.run([sys.executable, __file__, "--phase", phase, "--db-url", args.db_url], check=True,
-                             capture_output=True, text=True).stdout
+        portable = ["--portable"] if args.portable else []
+        out = subprocess.run([sys.executable, __file__, "--phase", phase, "--db-url", args.db_url, *portable],
+                             check=True, capture_output=True, text=True).stdout
         results[phase] = json.loads(out.strip().splitlines()[-1])
     for phase, result in results.items():
         rate = result["rows"] / result["seconds"]

@@ -1,26 +1,52 @@
 """A synthetic newsroom: sources in parent lines, documents, metrics, claims with figures and chains.
 
-Used by the benchmarks and the scale tests. Values follow a per-metric "true" trajectory with noise,
-and a known share of figures are outliers (three times too high or too low) so that the checks have
-conflicts to find; a known share of claims have no chain or no document (unverified codes).
+Used by the benchmarks and the scale tests. The newsroom mostly agrees with itself, as a real one
+does, and its disagreements are planted and counted:
 
-On PostgreSQL the rows are streamed with COPY; elsewhere they go through bulk_create. Rows are built
-from each model's concrete fields, so a column added later with a default needs no change here.
-History is not written for synthetic rows: they are fixtures, not editorial work.
+- Every metric follows a "true" trajectory: constant for a metric that is not cumulative, growing
+  exponentially (0.1-0.3% a day) for a cumulative one. The truth of a day is that value rounded to a
+  whole number, so on a cumulative metric it never goes down.
+- Every claim has a day. Its figures are about that day or up to six weeks before it; its chains'
+  innermost links are dated that day (the day the origin spoke), and their documents were published
+  on that day or within a month after it. So a figure without a date of its own falls back (DESIGN.md,
+  "The checks") to the claim's day, which is the day its value was computed for.
+- A figure that is not an outlier stands for an interval that holds the truth of every day of its
+  period: exact figures only for a single day, and equal to that day's truth; approximate figures,
+  ranges and open bounds around it; a month or a year is covered by a range or a bound wide enough
+  for the trend over the period. So any two such figures overlap when their periods do, and on a
+  cumulative metric a later one never lies wholly below an earlier one: they never conflict.
+- Conflicts come from outliers only: a share of figures (`SyntheticPlan.outlier_share`), each dated
+  to a day and 1.3 times too high or too low (exact or approximate). Such a figure is disjoint from
+  its bounded neighbours within the metric's window, and on a cumulative metric from every bounded
+  figure until the trend catches up (about ln 1.3 / growth rate = 90-260 days; cumulative_decrease
+  has no window). A metric holds at most MAX_OUTLIERS_PER_METRIC of them, so that one crowded metric
+  (the hot metric of the benchmarks) cannot hold outliers in proportion to its size, each of which
+  would conflict with neighbours in proportion to its density: with the cap the conflicts grow
+  linearly with the data set.
+- Unverified claims by construction: a share have no chain (no_attribution), some have chains whose
+  links name no document (no_document), some cite only origins graded D-F or ungraded
+  (low_reliability_origin). generate() counts them among the claims the checks examine.
+
+On PostgreSQL the rows are streamed with binary COPY from a second thread while Python builds the next
+ones; elsewhere they go through bulk_create. Rows are built from each model's concrete fields, so a
+column added later with a default needs no change here. History is not written for synthetic rows:
+they are fixtures, not editorial work.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, models, transaction
 
-from claims.copyload import Table, sink_for
+from claims.copyload import BackgroundCopy, Table
 from claims.models import Attribution, AttributionLink, Claim, Figure, Metric, Tag
 from sources.models import Document, Source
 
@@ -28,13 +54,42 @@ Progress = Callable[[str, int, int], None]
 
 START_DAY = dt.date(2023, 1, 1)
 SPAN_DAYS = 3 * 365
-KINDS = ["news_agency", "news_outlet", "broadcaster", "state_media", "government", "legislator",
-         "military", "intelligence_agency", "ngo", "research", "person", "anonymous_officials"]
+# Documents run up to this many days after their claim's day.
+PUBLICATION_LAG_DAYS = 30
+# A dated figure is about its claim's day or up to this many days before it.
+FIGURE_LAG_DAYS = 42
+KINDS = [
+    "news_agency",
+    "news_outlet",
+    "broadcaster",
+    "state_media",
+    "government",
+    "legislator",
+    "military",
+    "intelligence_agency",
+    "ngo",
+    "research",
+    "person",
+    "anonymous_officials",
+]
 GRADES = ["A", "B", "C", "D", "E", "F", "", ""]
+LOW_GRADES = {"D", "E", "F", ""}
 VERBS = ["reported", "said", "citing", "quoted", "estimated", "posted"]
 TAGS = ["russia-ukraine", "north-korea", "casualties", "deployment", "economy"]
+STATUSES = ["unreviewed"] * 7 + ["in_review", "accurate", "misleading"]
+REVIEWABLE = {"unreviewed", "in_review"}
 OUTLIER_SHARE = 0.02
+OUTLIER_FACTOR = 1.3
+MAX_OUTLIERS_PER_METRIC = 5
 NO_CHAIN_SHARE = 0.05
+# Shares of figures that are undated (they take their claim's day) or dated only to a month or a
+# year; the rest are dated to a day.
+UNDATED_SHARE = 0.2
+MONTH_SHARE = 0.2
+YEAR_SHARE = 0.04
+TOLERANCE = Decimal("0.1")
+# From this many claims on, a PostgreSQL load drops the secondary indexes and builds them at the end.
+BULK_CLAIMS = 50_000
 
 
 @dataclass
@@ -42,7 +97,10 @@ class SyntheticPlan:
     claims: int
     seed: int = 1
     hot_metric_figures: int = 0
+    outlier_share: float = OUTLIER_SHARE
     counts: dict[str, int] = field(default_factory=dict)
+    # The ids of the outlier figures written, for tests that trace every conflict to one.
+    outlier_ids: list[int] = field(default_factory=list)
 
     @property
     def sources(self) -> int:
@@ -57,6 +115,10 @@ class SyntheticPlan:
         return max(3, self.claims // 100)
 
 
+# What generate() returns beside the row counts: the planted findings, "the known share".
+KNOWN_SHARE = ("outlier_figures", "no_attribution_claims", "no_document_claims", "low_reliability_claims")
+
+
 def _next_ids(*model_list: type[models.Model]) -> dict[type[models.Model], int]:
     return {m: (m.objects.aggregate(top=models.Max("pk"))["top"] or 0) + 1 for m in model_list}
 
@@ -69,37 +131,139 @@ def _reset_sequences(*model_list: type[models.Model]) -> None:
             table = m._meta.db_table
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "  # noqa: S608 (model table names)
-                f"COALESCE((SELECT MAX(id) FROM \"{table}\"), 1))"
+                f'COALESCE((SELECT MAX(id) FROM "{table}"), 1))'
             )
 
 
-def _partial(rng: random.Random, day: dt.date) -> tuple[dt.date, str]:
-    pick = rng.random()
-    if pick < 0.7:
-        return day, "day"
-    if pick < 0.95:
-        return day.replace(day=1), "month"
-    return day.replace(month=1, day=1), "year"
+class _Writer:
+    """Full-row tuples for one table, in batches: COPY from the background thread on PostgreSQL,
+    bulk_create elsewhere."""
+
+    def __init__(
+        self, model: type[models.Model], attnames: Sequence[str], copier: BackgroundCopy | None, batch: int = 20_000
+    ) -> None:
+        self.table = Table(model)
+        self.shape = self.table.shaper(attnames)
+        self.copier = copier
+        self.batch = batch
+        self.rows: list[tuple] = []
+
+    def write(self, values: tuple) -> None:
+        self.rows.append(values)
+        if len(self.rows) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        shape = self.shape
+        rows = [shape(values) for values in self.rows]
+        self.rows = []
+        if self.copier is not None:
+            self.copier.submit(self.table, rows)
+        else:
+            names = self.table.attnames
+            model = self.table.model
+            model.objects.bulk_create([model(**dict(zip(names, row, strict=True))) for row in rows])
+
+
+@dataclass
+class _Calendar:
+    """Per day index of the span (and a little beyond): its date and the day indices its month and
+    year start and end on, so that periods cost a list lookup instead of date arithmetic."""
+
+    dates: list[dt.date]
+    month: list[tuple[int, int]]
+    year: list[tuple[int, int]]
+
+    @classmethod
+    def build(cls, days: int) -> _Calendar:
+        dates = [START_DAY + dt.timedelta(days=d) for d in range(days)]
+
+        def index(day: dt.date) -> int:
+            return (day - START_DAY).days
+
+        month, year = [], []
+        for day in dates:
+            first = day.replace(day=1)
+            following = (first + dt.timedelta(days=32)).replace(day=1)
+            month.append((index(first), index(following) - 1))
+            year.append((index(day.replace(month=1, day=1)), index(day.replace(month=12, day=31))))
+        return cls(dates, month, year)
+
+
+@dataclass
+class _MetricRow:
+    pk: int
+    cumulative: bool
+    base: float
+    rate: float
+    outliers: int = 0
+
+    def truth(self, day: int) -> int:
+        """The true value of the day, as a whole number (never below 1)."""
+        if not self.cumulative:
+            return max(1, round(self.base))
+        return max(1, round(self.base * math.exp(self.rate * day)))
 
 
 def generate(plan: SyntheticPlan, *, progress: Progress | None = None) -> dict[str, int]:
-    """Write the synthetic data set in one transaction; returns the row counts per table."""
+    """Write the synthetic data set in one transaction; returns the row counts per table, the
+    planted findings (KNOWN_SHARE: outlier figures, and the claims the checks examine that have no
+    chain, no document, or only weak origins) and the seconds the claims took."""
     rng = random.Random(plan.seed)
     counts: dict[str, int] = dict.fromkeys(
-        ["sources", "documents", "metrics", "claims", "figures", "attributions", "links", "claim_tags"], 0
+        ["sources", "documents", "metrics", "claims", "figures", "attributions", "links", "claim_tags", *KNOWN_SHARE], 0
     )
     with transaction.atomic():
         _skip_fk_triggers()
         ids = _next_ids(Source, Document, Metric, Claim, Figure, Attribution, AttributionLink, Tag)
         run = f"{plan.seed}-{ids[Source]}-{ids[Claim]}"  # keys stay unique when several data sets are generated
         tag_ids = _tags()
-        source_ids = _sources(rng, plan, ids[Source], run, counts)
-        document_ids = _documents(rng, plan, ids[Document], run, source_ids, counts)
-        metric_rows = _metrics(rng, plan, ids[Metric], run, counts)
-        _claims(rng, plan, ids, run, source_ids, document_ids, metric_rows, tag_ids, counts, progress)
+        calendar = _Calendar.build(SPAN_DAYS + PUBLICATION_LAG_DAYS + 1)
+        copier = BackgroundCopy() if connection.vendor == "postgresql" else None
+        tables = [
+            m._meta.db_table
+            for m in (Source, Document, Metric, Claim, Figure, Attribution, AttributionLink, Claim.tags.through)
+        ]
+        rebuild = _secondary_indexes_dropped(tables) if plan.claims >= BULK_CLAIMS else nullcontext()
+        with rebuild, copier or nullcontext():
+            sources = _sources(rng, plan, ids[Source], run, copier, counts)
+            documents = _documents(rng, plan, ids[Document], run, [pk for pk, _ in sources], calendar, copier, counts)
+            metric_rows = _metrics(rng, plan, ids[Metric], run, copier, counts)
+            _claims(rng, plan, ids, run, sources, documents, metric_rows, tag_ids, calendar, copier, counts, progress)
         _reset_sequences(Source, Document, Metric, Claim, Figure, Attribution, AttributionLink)
     plan.counts = counts
     return counts
+
+
+@contextmanager
+def _secondary_indexes_dropped(db_tables: list[str]) -> Iterator[None]:
+    """On PostgreSQL, drop the tables' indexes that back no constraint for the block and build them
+    again after it: building an index once over a million rows is several times cheaper than
+    updating it row by row (the GIN text-search index above all). Inside the load's transaction, so
+    a failed load restores them; the tables are locked until it commits, which is fine for a
+    fixture generator (not for a live database). Unique and primary-key indexes stay: they check
+    the keys."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+            "WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s) AND NOT EXISTS ("
+            "  SELECT 1 FROM pg_constraint c"
+            "  WHERE c.conindid = format('%%I.%%I', i.schemaname, i.indexname)::regclass)",
+            [db_tables],
+        )
+        indexes = cursor.fetchall()
+        for name, _ in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _, definition in indexes:
+            cursor.execute(definition)
 
 
 def _skip_fk_triggers() -> None:
@@ -118,138 +282,253 @@ def _tags() -> list[int]:
     return [Tag.objects.get_or_create(name=name)[0].pk for name in TAGS]
 
 
-def _sources(rng, plan, first_id, run, counts) -> list[int]:
-    sink = sink_for(Table(Source))
-    ids: list[int] = []
+def _sources(rng, plan, first_id, run, copier, counts) -> list[tuple[int, bool]]:
+    """(id, weak) per source: weak when neither it nor an ancestor has a grade of A-C, i.e. when the
+    checks would call an origin there low-reliability (its own grade, else the nearest graded
+    ancestor's)."""
+    sink = _Writer(Source, ("id", "key", "name", "kind", "country", "parent_id", "reliability"), copier)
+    rows: list[tuple[int, bool]] = []
+    effective: list[str] = []
     for n in range(plan.sources):
         pk = first_id + n
         # A third of sources are roots; the rest hang below an earlier source (parent lines of 1-4).
-        parent = rng.choice(ids) if ids and rng.random() > 0.33 else None
+        parent_index = rng.randrange(len(rows)) if rows and rng.random() > 0.33 else None
         grade = rng.choice(GRADES)
-        sink.write({"id": pk, "key": f"s-{run}-{n}", "name": f"Synthetic source {n}", "kind": rng.choice(KINDS),
-                    "country": rng.choice(["KR", "KP", "US", "GB", "UA", "RU", ""]), "parent_id": parent,
-                    "reliability": grade})
-        ids.append(pk)
-    sink.close()
+        sink.write(
+            (
+                pk,
+                f"s-{run}-{n}",
+                f"Synthetic source {n}",
+                rng.choice(KINDS),
+                rng.choice(["KR", "KP", "US", "GB", "UA", "RU", ""]),
+                None if parent_index is None else rows[parent_index][0],
+                grade,
+            )
+        )
+        grade = grade or ("" if parent_index is None else effective[parent_index])
+        effective.append(grade)
+        rows.append((pk, grade in LOW_GRADES))
+    sink.flush()
     counts["sources"] = plan.sources
-    return ids
+    return rows
 
 
-def _documents(rng, plan, first_id, run, source_ids, counts) -> list[tuple[int, dt.date]]:
-    sink = sink_for(Table(Document))
+def _documents(rng, plan, first_id, run, source_ids, calendar, copier, counts) -> list[tuple[int, int]]:
+    """(id, day index) per document, in order of day, over the span plus the publication lag."""
+    sink = _Writer(
+        Document, ("id", "key", "title", "url", "publisher_id", "published", "published_precision", "language"), copier
+    )
+    days = sorted(rng.randrange(SPAN_DAYS + PUBLICATION_LAG_DAYS) for _ in range(plan.documents))
     docs = []
-    for n in range(plan.documents):
+    for n, day in enumerate(days):
         pk = first_id + n
-        day = START_DAY + dt.timedelta(days=rng.randrange(SPAN_DAYS))
-        sink.write({"id": pk, "key": f"d-{run}-{n}", "title": f"Synthetic report {n}",
-                    "url": f"https://news.example.org/{run}/{n}", "publisher_id": rng.choice(source_ids),
-                    "published": day, "published_precision": "day", "language": "en"})
+        sink.write(
+            (
+                pk,
+                f"d-{run}-{n}",
+                f"Synthetic report {n}",
+                f"https://news.example.org/{run}/{n}",
+                rng.choice(source_ids),
+                calendar.dates[day],
+                "day",
+                "en",
+            )
+        )
         docs.append((pk, day))
-    sink.close()
+    sink.flush()
     counts["documents"] = plan.documents
     return docs
 
 
-@dataclass
-class _MetricRow:
-    pk: int
-    cumulative: bool
-    base: float
-    growth: float
-    weight: float
-
-
-def _metrics(rng, plan, first_id, run, counts) -> list[_MetricRow]:
-    sink = sink_for(Table(Metric))
+def _metrics(rng, plan, first_id, run, copier, counts) -> list[_MetricRow]:
+    sink = _Writer(Metric, ("id", "key", "name", "unit", "cumulative", "tolerance", "window_days"), copier)
     rows = []
     for n in range(plan.metrics):
         pk = first_id + n
-        cumulative = rng.random() < 0.5
-        sink.write({"id": pk, "key": f"m-{run}-{n}", "name": f"Synthetic metric {n}", "unit": "people",
-                    "cumulative": cumulative, "tolerance": Decimal("0.1"), "window_days": 31})
-        rows.append(_MetricRow(pk, cumulative, rng.uniform(100, 100_000), rng.uniform(0.0005, 0.003), 1.0))
-    sink.close()
+        # The hot metric of the incremental benchmark is cumulative: the harder case for the checks
+        # (cumulative_decrease compares across any distance in time).
+        cumulative = True if (n == 0 and plan.hot_metric_figures) else rng.random() < 0.5
+        sink.write((pk, f"m-{run}-{n}", f"Synthetic metric {n}", "people", cumulative, TOLERANCE, 31))
+        rows.append(_MetricRow(pk, cumulative, rng.uniform(100, 100_000), rng.uniform(0.001, 0.003)))
+    sink.flush()
     counts["metrics"] = plan.metrics
     return rows
 
 
-def _value(rng: random.Random, metric: _MetricRow, day_index: int) -> float:
-    truth = metric.base * (1 + metric.growth * day_index) if metric.cumulative else metric.base
-    if rng.random() < OUTLIER_SHARE:
-        return truth * rng.choice([3.0, 1 / 3])
-    return truth * rng.uniform(0.97, 1.03)
-
-
-def _figure_values(rng: random.Random, raw: float) -> dict:
+def _agreeing(rng: random.Random, lo: int, hi: int) -> tuple[str, int | None, int | None, int | None]:
+    """(qualifier, value, lower, upper) of a figure whose interval holds every value from lo to hi,
+    the truths at the two ends of its period (equal for a single day or a constant metric)."""
     pick = rng.random()
-    value = Decimal(round(raw))
-    if pick < 0.5:
-        return {"qualifier": "approximate", "value": value}
+    if lo == hi and pick < 0.25:
+        return "exact", lo, None, None
     if pick < 0.7:
-        return {"qualifier": "exact", "value": value}
+        # approximate v stands for [0.9v, 1.1v]: it holds lo..hi when 10hi/11 <= v <= 10lo/9.
+        least, most = -(-10 * hi // 11), 10 * lo // 9
+        value = min(most, max(least, round((lo + hi) / 2 * rng.uniform(0.97, 1.03))))
+        if least <= value <= most:
+            return "approximate", value, None, None
+        return "range", None, int(lo * rng.uniform(0.9, 1.0)), math.ceil(hi * rng.uniform(1.0, 1.1))
     if pick < 0.8:
-        return {"qualifier": "at_least", "value": Decimal(round(raw * 0.9))}
+        return "at_least", int(lo * rng.uniform(0.88, 1.0)), None, None
     if pick < 0.85:
-        return {"qualifier": "more_than", "value": Decimal(round(raw * 0.9))}
+        return "more_than", min(lo - 1, int(lo * rng.uniform(0.88, 1.0))), None, None
     if pick < 0.9:
-        return {"qualifier": "at_most", "value": Decimal(round(raw * 1.1))}
-    return {"qualifier": "range", "lower": Decimal(round(raw * 0.9)), "upper": Decimal(round(raw * 1.1))}
+        return "at_most", math.ceil(hi * rng.uniform(1.0, 1.15)), None, None
+    return "range", None, int(lo * rng.uniform(0.9, 1.0)), math.ceil(hi * rng.uniform(1.0, 1.1))
 
 
-def _claims(rng, plan, ids, run, source_ids, document_ids, metric_rows, tag_ids, counts, progress) -> None:
-    claim_sink = sink_for(Table(Claim))
-    figure_sink = sink_for(Table(Figure))
-    attribution_sink = sink_for(Table(Attribution))
-    link_sink = sink_for(Table(AttributionLink))
+def _outlier(rng: random.Random, truth: int) -> tuple[str, int | None, int | None, int | None]:
+    """An exact or approximate figure OUTLIER_FACTOR too high or too low: disjoint from every bounded
+    figure near it, since those stay within 0.87-1.15 times the truth."""
+    factor = OUTLIER_FACTOR if rng.random() < 0.5 else 1 / OUTLIER_FACTOR
+    return ("exact" if rng.random() < 0.5 else "approximate"), max(1, round(truth * factor)), None, None
+
+
+def _claims(rng, plan, ids, run, sources, documents, metric_rows, tag_ids, calendar, copier, counts, progress) -> None:
+    claim_sink = _Writer(Claim, ("id", "key", "text", "language", "status"), copier)
+    figure_sink = _Writer(
+        Figure,
+        ("id", "claim_id", "position", "metric_id", "qualifier", "value", "lower", "upper", "as_of", "as_of_precision"),
+        copier,
+    )
+    attribution_sink = _Writer(Attribution, ("id", "claim_id", "position"), copier)
+    link_sink = _Writer(
+        AttributionLink,
+        ("id", "attribution_id", "position", "source_id", "verb", "document_id", "date", "date_precision"),
+        copier,
+    )
     tag_through = Claim.tags.through
-    tag_sink = sink_for(Table(tag_through))
+    tag_sink = _Writer(tag_through, ("id", "claim_id", "tag_id"), copier)
     next_figure, next_attr, next_link = ids[Figure], ids[Attribution], ids[AttributionLink]
     next_tag = (tag_through.objects.aggregate(top=models.Max("pk"))["top"] or 0) + 1
-    statuses = ["unreviewed"] * 7 + ["in_review", "accurate", "misleading"]
     hot = metric_rows[0] if plan.hot_metric_figures else None
     hot_left = plan.hot_metric_figures
+    # The documents published from each day on: a claim's documents come from its day's slice.
+    doc_from = _first_index_per_day(documents, len(calendar.dates))
+    lag_end = [doc_from[min(day + PUBLICATION_LAG_DAYS + 1, len(doc_from) - 1)] for day in range(SPAN_DAYS)]
+    dates, months, years = calendar.dates, calendar.month, calendar.year
+    random_, n_sources, n_metrics, n_tags = rng.random, len(sources), len(metric_rows), len(tag_ids)
+    outlier_share = plan.outlier_share
+    month_below = 1 - YEAR_SHARE
+    day_below = month_below - MONTH_SHARE
     started = time.monotonic()
     for n in range(plan.claims):
         pk = ids[Claim] + n
-        claim_sink.write({"id": pk, "key": f"c-{run}-{n}", "text": f"Synthetic claim {n} about a reported figure.",
-                          "language": "en", "status": rng.choice(statuses)})
-        for t in rng.sample(tag_ids, rng.randrange(3)):
-            tag_sink.write({"id": next_tag, "claim_id": pk, "tag_id": t})
-            next_tag += 1
-            counts["claim_tags"] += 1
-        for position in range(rng.randint(1, 3)):
+        status = STATUSES[int(random_() * len(STATUSES))]
+        day = int(random_() * SPAN_DAYS)
+        claim_sink.write((pk, f"c-{run}-{n}", f"Synthetic claim {n} about a reported figure.", "en", status))
+        tags = int(random_() * 3)
+        if tags:
+            first = int(random_() * n_tags)
+            picked = [first, (first + 1 + int(random_() * (n_tags - 1))) % n_tags][:tags]
+            for t in picked:
+                tag_sink.write((next_tag, pk, tag_ids[t]))
+                next_tag += 1
+            counts["claim_tags"] += tags
+        for position in range(1 + int(random_() * 3)):
             if hot is not None and hot_left > 0:
                 metric, hot_left = hot, hot_left - 1
             else:
-                metric = rng.choice(metric_rows)
-            day_index = rng.randrange(SPAN_DAYS)
-            row = {"id": next_figure, "claim_id": pk, "position": position, "metric_id": metric.pk,
-                   **_figure_values(rng, _value(rng, metric, day_index))}
-            if rng.random() < 0.8:
-                as_of, precision = _partial(rng, START_DAY + dt.timedelta(days=day_index))
-                row.update(as_of=as_of, as_of_precision=precision)
-            figure_sink.write(row)
+                metric = metric_rows[int(random_() * n_metrics)]
+            figure_day = max(0, day - int(random_() * FIGURE_LAG_DAYS))
+            if random_() < outlier_share and metric.outliers < MAX_OUTLIERS_PER_METRIC:
+                # Dated to a day, so its reach is the metric's window (or, on a cumulative metric,
+                # until the trend catches up) and not a whole month or year.
+                metric.outliers += 1
+                counts["outlier_figures"] += 1
+                plan.outlier_ids.append(next_figure)
+                qualifier, value, lower, upper = _outlier(rng, metric.truth(figure_day))
+                as_of, precision = dates[figure_day], "day"
+            else:
+                pick = random_()
+                if pick < UNDATED_SHARE:  # the claim's day, from its first chain's innermost link
+                    first_day, last_day, as_of, precision = day, day, None, ""
+                elif pick < day_below:
+                    first_day, last_day, as_of, precision = figure_day, figure_day, dates[figure_day], "day"
+                elif pick < month_below:
+                    first_day, last_day = months[figure_day]
+                    as_of, precision = dates[first_day], "month"
+                else:
+                    first_day, last_day = years[figure_day]
+                    as_of, precision = dates[first_day], "year"
+                qualifier, value, lower, upper = _agreeing(rng, metric.truth(first_day), metric.truth(last_day))
+            figure_sink.write(
+                (
+                    next_figure,
+                    pk,
+                    position,
+                    metric.pk,
+                    qualifier,
+                    None if value is None else Decimal(value),
+                    None if lower is None else Decimal(lower),
+                    None if upper is None else Decimal(upper),
+                    as_of,
+                    precision,
+                )
+            )
             next_figure += 1
             counts["figures"] += 1
-        chains = 0 if rng.random() < NO_CHAIN_SHARE else rng.randint(1, 3)
+        chains = 0 if random_() < NO_CHAIN_SHARE else 1 + int(random_() * 3)
+        documented, weak = False, True
         for position in range(chains):
-            attribution_sink.write({"id": next_attr, "claim_id": pk, "position": position})
-            for link_position in range(rng.randint(1, 4)):
-                link = {"id": next_link, "attribution_id": next_attr, "position": link_position,
-                        "source_id": rng.choice(source_ids), "verb": rng.choice(VERBS)}
-                if link_position == 0 and rng.random() < 0.8:
-                    doc_id, day = rng.choice(document_ids)
-                    link.update(document_id=doc_id, date=day, date_precision="day")
-                link_sink.write(link)
+            attribution_sink.write((next_attr, pk, position))
+            length = 1 + int(random_() * 4)
+            for link_position in range(length):
+                source_id, source_weak = sources[int(random_() * n_sources)]
+                document_id = date = None
+                precision = ""
+                if link_position == 0 and random_() < 0.8:
+                    lo, hi = doc_from[day], lag_end[day]
+                    if hi > lo:
+                        document_id, published = documents[lo + int(random_() * (hi - lo))]
+                    else:  # none within the lag (a small data set): the next one, else the last
+                        document_id, published = documents[min(lo, len(documents) - 1)]
+                    date, precision = dates[published], "day"
+                    documented = True
+                if link_position == length - 1:
+                    # The origin spoke on the claim's day: the date undated figures fall back to.
+                    date, precision = dates[day], "day"
+                    weak = weak and source_weak
+                link_sink.write(
+                    (
+                        next_link,
+                        next_attr,
+                        link_position,
+                        source_id,
+                        VERBS[int(random_() * 6)],
+                        document_id,
+                        date,
+                        precision,
+                    )
+                )
                 next_link += 1
-                counts["links"] += 1
+            counts["links"] += length
             next_attr += 1
-            counts["attributions"] += 1
+        counts["attributions"] += chains
+        if status in REVIEWABLE:
+            if not chains:
+                counts["no_attribution_claims"] += 1
+            else:
+                counts["no_document_claims"] += not documented
+                counts["low_reliability_claims"] += weak
         if progress and (n + 1) % 10_000 == 0:
             progress("claims", n + 1, plan.claims)
     counts["claims"] = plan.claims
     for sink in (claim_sink, figure_sink, attribution_sink, link_sink, tag_sink):
-        sink.close()
+        sink.flush()
+    if copier is not None:
+        copier.drain()
     if progress:
         progress("claims", plan.claims, plan.claims)
     counts["seconds"] = round(time.monotonic() - started, 2)
+
+
+def _first_index_per_day(documents: list[tuple[int, int]], days: int) -> list[int]:
+    """For each day index, the index of the first document published on it or later."""
+    out: list[int] = []
+    position = 0
+    for day in range(days + 1):
+        while position < len(documents) and documents[position][1] < day:
+            position += 1
+        out.append(position)
+    return out

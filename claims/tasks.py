@@ -50,6 +50,13 @@ def checks_sweep_metric_task(metric_id: int) -> dict:
     return _counts(sweep_metric(metric_id=metric_id))
 
 
+@shared_task(base=ChecksTask, name="claims.checks_sweep_metrics")
+def checks_sweep_metrics_task(metric_ids: list[int]) -> dict:
+    from claims.checks.engine import sweep_metrics
+
+    return _counts(sweep_metrics(metric_ids=metric_ids))
+
+
 @shared_task(base=ChecksTask, name="claims.checks_sweep_unverified")
 def checks_sweep_unverified_task(*_previous, first_id: int, last_id: int) -> dict:
     from claims.checks.engine import sweep_unverified
@@ -70,17 +77,20 @@ def checks_sweep_unverified_all_task(*_previous) -> int:
 
 @shared_task(base=ChecksTask, name="claims.checks_sweep")
 def checks_sweep_task() -> int:
-    """The periodic sweep: one task per metric, then the unverified codes in claim-id batches, so
-    that several workers share it."""
-    from claims.checks.engine import sweep_metric_ids
+    """The periodic sweep: one task per group of metrics (a big metric alone, small ones together,
+    CHECKS_SWEEP_GROUP_FIGURES figures a group), then the unverified codes in claim-id batches, so
+    that several workers share it. Returns the number of metric groups."""
+    from django.conf import settings
 
-    metric_ids = sweep_metric_ids()
+    from claims.checks.engine import sweep_metric_groups
+
+    groups = sweep_metric_groups(settings.CHECKS_SWEEP_GROUP_FIGURES)
     stage_two = checks_sweep_unverified_all_task.si()
-    if metric_ids:
-        chain(group(checks_sweep_metric_task.si(mid) for mid in metric_ids), stage_two).apply_async()
+    if groups:
+        chain(group(checks_sweep_metrics_task.si(ids) for ids in groups), stage_two).apply_async()
     else:
         stage_two.apply_async()
-    return len(metric_ids)
+    return len(groups)
 
 
 @shared_task(base=ChecksTask, name="claims.flags_digest")

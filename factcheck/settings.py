@@ -183,6 +183,23 @@ elif CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Rendered API reads (claim list and detail), keyed on the database's WAL position so that any
+# committed write makes them stale: claims/api/response_cache.py, docs/api.md. PostgreSQL only.
+# API_CACHE_URL names a Redis database of its own (else CACHE_URL's, else per-process memory).
+API_RESPONSE_CACHE = env_bool("API_RESPONSE_CACHE", True) and IS_POSTGRES
+API_RESPONSE_CACHE_SECONDS = env_int("API_RESPONSE_CACHE_SECONDS", 300, minimum=1)
+_API_CACHE_URL = env_str("API_CACHE_URL", CACHE_URL)
+if _API_CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES["api_responses"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _API_CACHE_URL, "KEY_PREFIX": "api",
+    }
+elif _API_CACHE_URL:
+    raise ImproperlyConfigured(f"API_CACHE_URL={_API_CACHE_URL!r}: only redis:// URLs are supported")
+else:
+    # A page of 100 claims renders to ~100 kB: bound what each process keeps.
+    CACHES["api_responses"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                               "LOCATION": "api-responses", "OPTIONS": {"MAX_ENTRIES": 300}}
+
 # Celery: no broker URL means every task runs in process, so the quickstart needs no service.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
@@ -212,6 +229,8 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
     "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2},
 }
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+# Figures per task of the periodic sweep: small metrics share a task, a big one has its own.
+CHECKS_SWEEP_GROUP_FIGURES = env_int("CHECKS_SWEEP_GROUP_FIGURES", 50_000, minimum=1)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # The sweep re-checks everything, so that a change made while the broker was down is still checked.
     "checks-sweep": {"task": "claims.checks_sweep", "schedule": env_int("CHECKS_SWEEP_SECONDS", 3600, minimum=60)},
@@ -240,6 +259,9 @@ REST_FRAMEWORK = {
         "user": env_str("API_THROTTLE_USER", "1200/min"),
         "anon": env_str("API_THROTTLE_ANON", "60/min"),
     },
+    # Proxies in front of the app that append to X-Forwarded-For. 0: the client is REMOTE_ADDR and the
+    # header is ignored, so an anonymous caller cannot pick its own throttle bucket by forging it.
+    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0, minimum=0),
     "DEFAULT_PAGINATION_CLASS": "claims.api.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -32,6 +32,7 @@ from claims.api.idempotency import idempotent_create
 from claims.api.pagination import HistoryPagination
 from claims.api.permissions import may_set_verdict
 from claims.api.preconditions import etag, expected_version
+from claims.api.response_cache import cached_read
 from claims.api.serializers import (
     KEY_PATTERN,
     READ_ONLY_FIELDS,
@@ -250,6 +251,13 @@ class ClaimViewSet(RecordViewSet):
         return claims_for_export()
 
     def list(self, request: Request) -> Response:
+        # Served from the response cache while the database has not changed (response_cache.py).
+        return cached_read(request, self, self._list_page)
+
+    def retrieve(self, request: Request, key: str) -> Response:
+        return cached_read(request, self, lambda: super(ClaimViewSet, self).retrieve(request, key))
+
+    def _list_page(self) -> Response:
         # The list skips model instances and the serializer (claim_records builds the same records
         # from plain rows): at 100 claims a page they cost more than the database does.
         rows = self.filter_queryset(Claim.objects.all()).values(*CLAIM_COLUMNS)

@@ -24,6 +24,21 @@ def to_decimal(value: Any, *, places: int = DECIMAL_PLACES, integer_digits: int 
     """A JSON number as a Decimal that fits a column with `places` decimals and `integer_digits`
     digits before the point. Floats go through repr() so that 0.1 stays 0.1, not
     0.1000000000000000055..."""
+    if value.__class__ is int or (value.__class__ is Decimal and value.is_finite()):
+        # What a bundle file gives (ijson reads numbers as int or Decimal). Every figure number is
+        # read twice, by the checks and by the writer, and a bundle repeats the same few numbers:
+        # the answer depends only on the value (numerically equal ones normalise alike), so it is
+        # worked out once per value.
+        return _decimal_of(value, places, integer_digits)
+    return _decimal(value, places, integer_digits)
+
+
+@lru_cache(maxsize=65536)
+def _decimal_of(value: Decimal | int, places: int, integer_digits: int) -> tuple[Decimal | None, str | None]:
+    return _decimal(value, places, integer_digits)
+
+
+def _decimal(value: Any, places: int, integer_digits: int) -> tuple[Decimal | None, str | None]:
     try:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     except (InvalidOperation, TypeError, ValueError):

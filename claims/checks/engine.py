@@ -3,15 +3,16 @@ claim-id batches) and the incremental path for the claims a write touched."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Max, Min, Q
+from django.db.models import Count, Max, Min, Q
 
 from claims.checks import facts
+from claims.checks.explain import unverified_sentence
 from claims.checks.flags import Finding, RecomputeSummary, checks_user, flags_recompute
 from claims.checks.rules import ClaimFacts, FigureFacts, conflict_code, figures_match, unverified_codes
 from claims.checks.rules import independent as rules_independent
@@ -21,7 +22,9 @@ from sources.dates import Period
 
 log = logging.getLogger(__name__)
 UNVERIFIED_BATCH = 20000
+SWEEP_GROUP_FIGURES = 50000  # figures per unit of the full sweep (sweep_metric_groups)
 _DIRECT_SCAN = 256  # neighbours to recheck, up to which a plain scan is cheaper than a sorted pass
+_SMALL_WRITE = 200  # rows up to which the check columns go in one UPDATE ... FROM (VALUES ...)
 _LOCK_NAMESPACE = 4  # pg_advisory_xact_lock(namespace, metric id): one sweep of a metric at a time
 
 
@@ -33,6 +36,20 @@ def _lock_metric(metric_id: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, metric_id])
 
 
+def _lock_metrics(metric_ids: list[int]) -> None:
+    """_lock_metric for a sorted group in one round trip (sorted, so two groups never wait on each
+    other in opposite orders)."""
+    if connection.vendor == "postgresql" and len(metric_ids) > 1:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, t.id) FROM (SELECT unnest(%s::int[]) AS id ORDER BY 1) t",
+                [_LOCK_NAMESPACE, sorted(metric_ids)],
+            )
+    else:
+        for metric_id in metric_ids:
+            _lock_metric(metric_id)
+
+
 def _write_columns(updates: dict[int, tuple]) -> None:
     """Store changed check columns: (check_first .. check_hi_open, check_roots, check_matched) per id.
     PostgreSQL gets COPY into a temporary table and one UPDATE; elsewhere one UPDATE per row."""
@@ -40,6 +57,19 @@ def _write_columns(updates: dict[int, tuple]) -> None:
         return
     table = Figure._meta.db_table
     columns = [*facts.CHECK_FIELDS, "check_roots", "check_matched"]
+    if connection.vendor == "postgresql" and len(updates) <= _SMALL_WRITE:
+        # An incremental check writes a handful of rows: one UPDATE from a VALUES list saves the four
+        # round trips of the temporary table.
+        casts = ("bigint", "date", "date", "smallint", "numeric", "boolean", "numeric", "boolean", "text", "boolean")
+        row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+        assignments = ", ".join(f"{c} = t.{c}" for c in columns)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} f SET {assignments} FROM (VALUES {', '.join([row] * len(updates))}) "  # noqa: S608
+                f"AS t (id, {', '.join(columns)}) WHERE f.id = t.id",
+                [value for fid, values in updates.items() for value in (fid, *values)],
+            )
+        return
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
@@ -68,16 +98,13 @@ def _stored_values(refreshed: facts.RefreshedFigure, roots: str, matched: bool |
 
 
 def _changed(refreshed: facts.RefreshedFigure, roots: str, matched: bool | None) -> bool:
-    stored = refreshed.stored
-    new = refreshed.columns
-    same = (
-        stored.first == new.first and stored.last == new.last and stored.span == new.span
-        and stored.lo_open == new.lo_open and stored.hi_open == new.hi_open
-        and (stored.lo is not None and Decimal(stored.lo) == new.lo)
-        and ((stored.hi is None and new.hi is None) or (stored.hi is not None and new.hi is not None
-                                                         and Decimal(stored.hi) == new.hi))
+    # Field by field equality: the stored decimals compare equal to the computed ones whatever their
+    # scale, and a never-filled row (NULL columns) differs from any computed one.
+    return (
+        refreshed.stored != refreshed.columns
+        or refreshed.stored_matched != matched
+        or refreshed.stored_roots != roots
     )
-    return not same or refreshed.stored_matched != matched or refreshed.stored_roots != roots
 
 
 def _conflict_findings(metric_id: int, found: ConflictMap) -> list[Finding]:
@@ -106,31 +133,51 @@ def sweep_metric(
     its figures an independent claim corroborates, and make its conflict flags say so. With
     with_unverified, also re-check the unverified codes of the claims whose corroboration moved (the
     full sweep leaves that to its claim batches)."""
+    return sweep_metrics(metric_ids=[metric_id], user=user, tree=tree, with_unverified=with_unverified)
+
+
+def sweep_metrics(
+    *, metric_ids: Iterable[int], user=None, tree: facts.SourceTree | None = None, with_unverified: bool = False
+) -> RecomputeSummary:
+    """sweep_metric for several metrics in one transaction. A newsroom has thousands of metrics with
+    a few hundred figures each: swept one by one, each costs a dozen round trips for a few
+    milliseconds of work, so the sweep groups them (sweep_metric_groups) and reads, writes and
+    recomputes a group at once. The rules still apply metric by metric."""
     user = user or checks_user()
-    metric = Metric.objects.filter(pk=metric_id).first()
-    if metric is None:
+    metrics = Metric.objects.in_bulk(sorted(set(metric_ids)))
+    if not metrics:
         return RecomputeSummary()
     tree = tree or facts.SourceTree()
+    ids = sorted(metrics)
     with transaction.atomic():
-        _lock_metric(metric_id)
-        refreshed = facts.refreshed_figures(Figure.objects.filter(metric_id=metric_id), {metric_id: metric.tolerance})
-        figures = [r.facts for r in refreshed]
-        roots = facts.origin_roots(
-            Q(attribution__claim_id__in=Figure.objects.filter(metric_id=metric_id).values("claim_id")), tree
-        )
+        _lock_metrics(ids)
+        in_group = Figure.objects.filter(metric_id__in=ids)
+        refreshed = facts.refreshed_figures(in_group, {m.id: m.tolerance for m in metrics.values()})
+        metric_of = dict(in_group.order_by().values_list("id", "metric_id"))
+        roots = facts.origin_roots(Q(attribution__claim_id__in=in_group.values("claim_id")), tree)
         share_root, independent = _relations(roots)
         stored_roots = {claim_id: facts.roots_text(found) for claim_id, found in roots.items()}
-        found = metric_conflicts(
-            figures, cumulative=metric.cumulative, window_days=metric.window_days, share_root=share_root
-        )
-        matched = metric_matches(figures, window_days=metric.window_days, independent=independent)
+        by_metric: dict[int, list[FigureFacts]] = defaultdict(list)
+        for r in refreshed:
+            by_metric[metric_of[r.facts.id]].append(r.facts)
+        findings: list[Finding] = []
+        matched: dict[int, bool] = {}
+        for metric_id, figures in by_metric.items():
+            metric = metrics[metric_id]
+            found = metric_conflicts(
+                figures, cumulative=metric.cumulative, window_days=metric.window_days, share_root=share_root
+            )
+            findings += _conflict_findings(metric_id, found)
+            matched.update(metric_matches(
+                figures, window_days=metric.window_days, independent=independent,
+                witnessed=lambda claim_id: bool(roots.get(claim_id)),
+            ))
         _write_columns({
             r.facts.id: _stored_values(r, stored_roots.get(r.facts.claim_id, ""), matched[r.facts.id])
             for r in refreshed if _changed(r, stored_roots.get(r.facts.claim_id, ""), matched[r.facts.id])
         })
         summary = flags_recompute(
-            findings=_conflict_findings(metric_id, found), scope=Q(kind=FlagKind.CONFLICT, metric_id=metric_id),
-            user=user,
+            findings=findings, scope=Q(kind=FlagKind.CONFLICT, metric_id__in=ids), user=user,
         )
         if with_unverified:
             moved = sorted({r.facts.claim_id for r in refreshed if r.stored_matched != matched[r.facts.id]})
@@ -143,14 +190,19 @@ def sweep_metric(
         return summary
 
 
-def _unverified_findings(claim_rows: Iterable[tuple[int, str]], tree: facts.SourceTree) -> list[Finding]:
+def _unverified_findings(
+    claim_rows: Iterable[tuple[int, str]], tree: facts.SourceTree, id_range: tuple[int, int] | None = None
+) -> list[Finding]:
+    """The unverified findings of these claims, each with its sentence (written from the chain rows
+    read for the rule). With id_range, the rows are every claim of that range, so the chains and
+    figures are read by range instead of by id lists."""
     claim_rows = [(cid, status) for cid, status in claim_rows if status in ("unreviewed", "in_review")]
     ids = [cid for cid, _ in claim_rows]
-    summaries = facts.chain_summaries(ids)
+    summaries = facts.chain_summaries(ids, id_range)
     tree.preload({sid for s in summaries.values() for sid in s.origins})
     matches: dict[int, list[bool]] = defaultdict(list)
-    for chunk in facts.chunked(ids):
-        for claim_id, matched in Figure.objects.filter(claim_id__in=chunk).values_list("claim_id", "check_matched"):
+    for where in facts.claim_filters(ids, id_range, "claim_id"):
+        for claim_id, matched in Figure.objects.filter(where).order_by().values_list("claim_id", "check_matched"):
             matches[claim_id].append(bool(matched))
     findings = []
     empty = facts.ChainSummary(0, False, ())
@@ -161,8 +213,13 @@ def _unverified_findings(claim_rows: Iterable[tuple[int, str]], tree: facts.Sour
             tuple(tree.grade(sid) for sid in summary.origins),
             frozenset(tree.root(sid) for sid in summary.origins),
         )
-        for code in unverified_codes(claim, figure_matches=matches.get(claim_id, [])):
-            findings.append(Finding(FlagKind.UNVERIFIED, code, None, claim_id, None))
+        codes = unverified_codes(claim, figure_matches=matches.get(claim_id, []))
+        if codes:
+            names = [tree.name(sid) for sid in summary.origins]
+            findings += [
+                Finding(FlagKind.UNVERIFIED, code, None, claim_id, None, explanation=unverified_sentence(code, names))
+                for code in codes
+            ]
     return findings
 
 
@@ -172,10 +229,10 @@ def sweep_unverified(
     """The unverified codes for the claims with ids in [first_id, last_id]. Reads the corroboration
     each figure's metric sweep stored, so it runs after the metric sweeps."""
     tree = tree or facts.SourceTree()
-    rows = Claim.objects.filter(id__gte=first_id, id__lte=last_id).values_list("id", "status")
+    rows = Claim.objects.filter(id__gte=first_id, id__lte=last_id).order_by().values_list("id", "status")
     with transaction.atomic():
         return flags_recompute(
-            findings=_unverified_findings(rows, tree),
+            findings=_unverified_findings(rows, tree, (first_id, last_id)),
             scope=Q(kind=FlagKind.UNVERIFIED, claim_a_id__gte=first_id, claim_a_id__lte=last_id),
             user=user or checks_user(),
         )
@@ -200,13 +257,33 @@ def sweep_metric_ids() -> list[int]:
     return sorted(ids)
 
 
+def sweep_metric_groups(group_figures: int = SWEEP_GROUP_FIGURES) -> list[list[int]]:
+    """The units of a full sweep: metrics in id order, gathered until a group holds about
+    group_figures figures. A big metric is a group of its own; small ones share a group, so their
+    fixed cost per transaction is paid once per group."""
+    counts = dict(Figure.objects.order_by().values_list("metric_id").annotate(n=Count("id")))
+    groups: list[list[int]] = []
+    current: list[int] = []
+    size = 0
+    for metric_id in sweep_metric_ids():
+        n = counts.get(metric_id, 0)
+        if current and size + n > group_figures:
+            groups.append(current)
+            current, size = [], 0
+        current.append(metric_id)
+        size += n
+    if current:
+        groups.append(current)
+    return groups
+
+
 def sweep_all(*, user=None) -> RecomputeSummary:
     """Every check over the whole database, in process (the management command, the quickstart)."""
     user = user or checks_user()
     tree = facts.SourceTree().load_all()
     summary = RecomputeSummary()
-    for metric_id in sweep_metric_ids():
-        summary.update(sweep_metric(metric_id=metric_id, user=user, tree=tree))
+    for group in sweep_metric_groups():
+        summary.update(sweep_metrics(metric_ids=group, user=user, tree=tree))
     for first_id, last_id in unverified_batches():
         summary.update(sweep_unverified(first_id=first_id, last_id=last_id, user=user, tree=tree))
     return summary
@@ -217,9 +294,12 @@ def checks_run(*, claim_ids: Iterable[int] = (), metric_ids: Iterable[int] = (),
     that is not one of their metrics any more (a figure moved off it or was deleted with its claim:
     the neighbours it left behind may lose a conflict or a corroboration)."""
     user = user or checks_user()
+    claim_ids, metric_ids = list(claim_ids), set(metric_ids)
     summary = check_claims(claim_ids=claim_ids, user=user)
-    covered = set(Figure.objects.filter(claim_id__in=list(claim_ids)).values_list("metric_id", flat=True))
-    for metric_id in sorted(set(metric_ids) - covered):
+    covered = set()
+    if metric_ids:
+        covered = set(Figure.objects.filter(claim_id__in=claim_ids).values_list("metric_id", flat=True))
+    for metric_id in sorted(metric_ids - covered):
         summary.update(sweep_metric(metric_id=metric_id, user=user, with_unverified=True))
     return summary
 
@@ -238,14 +318,14 @@ def check_claims(*, claim_ids: Iterable[int], user=None) -> RecomputeSummary:
     tree = facts.SourceTree()
     summary = RecomputeSummary()
     with transaction.atomic():
-        metric_ids = set(Figure.objects.filter(claim_id__in=claim_ids).values_list("metric_id", flat=True))
+        metric_of = dict(Figure.objects.filter(claim_id__in=claim_ids).values_list("id", "metric_id"))
+        metric_ids = set(metric_of.values())
         metrics = Metric.objects.in_bulk(metric_ids)
         for metric_id in sorted(metric_ids):
             _lock_metric(metric_id)
         refreshed = facts.refreshed_figures(
             Figure.objects.filter(claim_id__in=claim_ids), {m.id: m.tolerance for m in metrics.values()}
         )
-        metric_of = dict(Figure.objects.filter(claim_id__in=claim_ids).values_list("id", "metric_id"))
         empty: frozenset[int] = frozenset()
         focus_roots = facts.origin_roots(sorted(claim_ids), tree)
         focus_roots = {cid: focus_roots.get(cid, empty) for cid in claim_ids}
@@ -260,24 +340,29 @@ def check_claims(*, claim_ids: Iterable[int], user=None) -> RecomputeSummary:
         previous_matched: dict[int, bool | None] = {r.facts.id: r.stored_matched for r in refreshed}
         claim_of: dict[int, int] = {r.facts.id: r.facts.claim_id for r in refreshed}
         for metric_id, metric in sorted(metrics.items()):
-            focus = [r for r in refreshed if metric_of[r.facts.id] == metric_id]
+            # .get: a figure added since metric_of was read is checked by the task its own save queued.
+            focus = [r for r in refreshed if metric_of.get(r.facts.id) == metric_id]
             windows = [(r.facts.period.first, r.facts.period.last) for r in focus if r.facts.period]
             windows += [(r.stored.first, r.stored.last) for r in focus if r.stored.first is not None]
             near = [s for s in facts.stored_window(metric_id, windows, metric.window_days)
                     if s.facts.claim_id not in claim_ids]
             candidates = {s.facts.id: s for s in near}
             if metric.cumulative:
-                for r in focus:
-                    for s in facts.stored_cumulative_candidates(metric_id, r.facts):
-                        if s.facts.claim_id not in claim_ids:
-                            candidates.setdefault(s.facts.id, s)
+                for s in facts.stored_cumulative_candidates(metric_id, [r.facts for r in focus]):
+                    if s.facts.claim_id not in claim_ids:
+                        candidates.setdefault(s.facts.id, s)
             roots = _known_roots(candidates.values(), focus_roots, tree)
             share_root, _independent = _relations(roots)
             found: ConflictMap = {}
             # The edited claims' figures against their neighbours and against each other.
             others = [s.facts for s in candidates.values()] + [r.facts for r in focus]
             for r in focus:
+                lo_key, hi_key = r.facts.interval
                 for other in others:
+                    # Two figures that can both be true never conflict: most neighbours, so they
+                    # are passed over before any other test.
+                    if not (hi_key < other.interval.lo_key or other.interval.hi_key < lo_key):
+                        continue
                     code = conflict_code(r.facts, other, cumulative=metric.cumulative,
                                          window_days=metric.window_days,
                                          share_root=share_root(r.facts.claim_id, other.claim_id))
@@ -355,14 +440,28 @@ def _neighbour_matches(
         result[f.id] = any(g.claim_id != f.claim_id and figures_match(f, g, window_days=window_days)
                            and independent(f.claim_id, g.claim_id) for g in new)
     recheck: set[int] = set()
+    # figures_match and independence inline, on values prepared once per edited figure: this loop
+    # runs for every one of the thousands of neighbours. A neighbour's period [first, last] is within
+    # window_days of [a, b] exactly when first <= b + w and last >= a - w.
+    empty: frozenset[int] = frozenset()
+    new_keys = [(f.id, *f.interval, *_reach(f.period, window_days), roots.get(f.claim_id, empty)) for f in new]
+    old_keys = [(*f.interval, *_reach(f.period, window_days)) for f in old]
     for s in near:
-        hits = [f.id for f in new if figures_match(s.facts, f, window_days=window_days)
-                and independent(s.facts.claim_id, f.claim_id)]
+        s_lo, s_hi = s.facts.interval
+        s_first, s_last = s.facts.period.first, s.facts.period.last
+        s_roots = roots.get(s.facts.claim_id, empty)
+        hits = [
+            fid for fid, lo, hi, from_day, to_day, f_roots in new_keys
+            if lo <= s_hi and s_lo <= hi and s_first <= to_day and s_last >= from_day
+            and s_roots and f_roots and s_roots != f_roots
+        ] if s_roots else []
         if hits:
             result[s.facts.id] = True
             result.update(dict.fromkeys(hits, True))
-        elif s.matched is None or (s.matched and any(figures_match(s.facts, f, window_days=window_days)
-                                                     for f in old)):
+        elif s.matched is None or (s.matched and any(
+            lo <= s_hi and s_lo <= hi and s_first <= to_day and s_last >= from_day
+            for lo, hi, from_day, to_day in old_keys
+        )):
             recheck.add(s.facts.id)
         else:
             result[s.facts.id] = bool(s.matched)
@@ -392,6 +491,14 @@ def _neighbour_matches(
         ))
     result.update(found)
     return result
+
+
+def _reach(period: Period, window_days: int) -> tuple[dt.date, dt.date]:
+    """The days a neighbour's period must reach to be within window_days of this period."""
+    reach = dt.timedelta(days=window_days)
+    first = period.first - reach if period.first > dt.date.min + reach else dt.date.min
+    last = period.last + reach if period.last < dt.date.max - reach else dt.date.max
+    return first, last
 
 
 def _set_matched(flips: dict[int, bool]) -> None:

@@ -84,13 +84,19 @@ class ExplanationContext:
 
     def unverified(self, code: str, claim_id: int) -> str:
         chains = self.chains.get(claim_id, [])
-        origins = sorted({names[-1] for names in chains if names})
-        who = ", ".join(origins) or "no named source"
-        return {
-            NO_ATTRIBUTION: "Nobody is on record for this claim: it has no attribution chain.",
-            NO_DOCUMENT: "No link of this claim's attribution names a document, so there is nothing to reread "
-            "or archive.",
-            LOW_RELIABILITY: f"Every origin of this claim ({who}) is graded D, E or F, or has no grade on its "
-            "whole parent line.",
-            SINGLE_ORIGIN: f"This claim rests on one origin ({who}) and no independent claim confirms its figures.",
-        }.get(code, code)
+        return unverified_sentence(code, [names[-1] for names in chains if names])
+
+
+def unverified_sentence(code: str, origin_names: Iterable[str]) -> str:
+    """The sentence of an unverified flag, given the names of the claim's origins (the last source of
+    each chain). The sweep calls it with the chain rows it already read for the rule itself."""
+    who = ", ".join(sorted(set(origin_names))) or "no named source"
+    if code == NO_ATTRIBUTION:
+        return "Nobody is on record for this claim: it has no attribution chain."
+    if code == NO_DOCUMENT:
+        return "No link of this claim's attribution names a document, so there is nothing to reread or archive."
+    if code == LOW_RELIABILITY:
+        return f"Every origin of this claim ({who}) is graded D, E or F, or has no grade on its whole parent line."
+    if code == SINGLE_ORIGIN:
+        return f"This claim rests on one origin ({who}) and no independent claim confirms its figures."
+    return code

@@ -7,6 +7,8 @@ over a million figures stays within memory and time.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -55,10 +57,13 @@ class SourceTree:
         self._grade: dict[int, str] = {}
         self._root: dict[int, int] = {}
         self._effective: dict[int, str] = {}
+        self._name: dict[int, str] = {}
 
     def load_all(self) -> SourceTree:
-        for sid, parent, grade in Source.objects.values_list("id", "parent_id", "reliability").iterator(CHUNK):
-            self._parent[sid], self._grade[sid] = parent, grade
+        for sid, parent, grade, name in Source.objects.values_list(
+            "id", "parent_id", "reliability", "name"
+        ).iterator(CHUNK):
+            self._parent[sid], self._grade[sid], self._name[sid] = parent, grade, name
         return self
 
     def _ensure(self, ids: Iterable[int]) -> None:
@@ -66,10 +71,10 @@ class SourceTree:
         while missing:
             found = set()
             for chunk in chunked(missing):
-                for sid, parent, grade in Source.objects.filter(id__in=chunk).values_list(
-                    "id", "parent_id", "reliability"
+                for sid, parent, grade, name in Source.objects.filter(id__in=chunk).values_list(
+                    "id", "parent_id", "reliability", "name"
                 ):
-                    self._parent[sid], self._grade[sid] = parent, grade
+                    self._parent[sid], self._grade[sid], self._name[sid] = parent, grade, name
                     if parent is not None and parent not in self._parent:
                         found.add(parent)
             missing = found - set(self._parent)
@@ -96,6 +101,11 @@ class SourceTree:
             self._ensure([sid])
             self._effective[sid] = next((self._grade[n] for n in self._line(sid) if self._grade.get(n)), "")
         return self._effective[sid]
+
+    def name(self, sid: int) -> str:
+        """The source's name, as the explanations print it."""
+        self._ensure([sid])
+        return self._name[sid]
 
     def preload(self, ids: Iterable[int]) -> None:
         ids = list(ids)
@@ -145,13 +155,25 @@ class ChainSummary(NamedTuple):
     origins: tuple[int, ...]
 
 
-def chain_summaries(claim_ids: list[int]) -> dict[int, ChainSummary]:
-    """Per claim: how many non-empty chains, whether any link names a document, the origin sources."""
+def claim_filters(claim_ids: list[int], id_range: tuple[int, int] | None, lookup: str) -> Iterator[Q]:
+    """Filters on `lookup` (a claim id field) that select these claims: one id range when the caller
+    covers a whole range of claims (a sweep batch: one indexed range scan, no parameter list), else
+    chunked IN lists."""
+    if id_range is not None:
+        yield Q(**{f"{lookup}__gte": id_range[0], f"{lookup}__lte": id_range[1]})
+        return
+    for chunk in chunked(claim_ids):
+        yield Q(**{f"{lookup}__in": chunk})
+
+
+def chain_summaries(claim_ids: list[int], id_range: tuple[int, int] | None = None) -> dict[int, ChainSummary]:
+    """Per claim: how many non-empty chains, whether any link names a document, the origin sources.
+    With id_range (covering every id in claim_ids), other claims of the range may come back too."""
     by_chain: dict[int, list[tuple[int, int, bool]]] = defaultdict(list)
     claim_of: dict[int, int] = {}
-    for chunk in chunked(claim_ids):
+    for where in claim_filters(claim_ids, id_range, "attribution__claim_id"):
         for claim_id, attribution_id, position, source_id, document_id in AttributionLink.objects.filter(
-            attribution__claim_id__in=chunk
+            where
         ).values_list("attribution__claim_id", "attribution_id", "position", "source_id", "document_id"):
             by_chain[attribution_id].append((position, source_id, document_id is not None))
             claim_of[attribution_id] = claim_id
@@ -213,16 +235,33 @@ class RefreshedFigure(NamedTuple):
 def refreshed_figures(queryset: QuerySet, tolerance_of: dict[int, Decimal]) -> list[RefreshedFigure]:
     """Every figure of the queryset with its facts computed from its own fields and its claim's first
     chain, beside the check columns as stored (to write back only what changed)."""
-    rows = list(queryset.values_list("metric_id", *RAW_FIELDS, *CHECK_FIELDS, "check_matched", "check_roots"))
+    rows = list(queryset.order_by().values_list(
+        "metric_id", *RAW_FIELDS, *CHECK_FIELDS, "check_matched", "check_roots"
+    ))
     undated_claims = {row[2] for row in rows if row[7] is None}
     fallback = first_chain_dates(sorted(undated_claims)) if undated_claims else {}
+    # A metric's figures repeat the same few values and dates many times over, and the exact decimal
+    # arithmetic behind an interval or a column value is the bulk of this loop's cost: compute each
+    # distinct input once per call.
+    intervals: dict[tuple, tuple[Interval, tuple]] = {}
+    periods: dict[tuple, tuple[Period | None, tuple]] = {}
     out = []
     for row in rows:
         metric_id, fid, claim_id, qualifier, value, lower, upper, as_of, precision = row[:9]
-        interval = figure_interval(qualifier, value, lower, upper, tolerance_of[metric_id])
-        period = figure_period(as_of, precision, fallback.get(claim_id))
+        raw = (qualifier, value, lower, upper, tolerance_of[metric_id])
+        known = intervals.get(raw)
+        if known is None:
+            interval = figure_interval(*raw)
+            known = intervals[raw] = (interval, columns_of(interval, None)[3:])
+        interval, value_columns = known
+        when = (as_of, precision, fallback.get(claim_id)) if as_of is None else (as_of, precision, None)
+        dated = periods.get(when)
+        if dated is None:
+            period = figure_period(*when)
+            dated = periods[when] = (period, columns_of(interval, period)[:3])
+        period, period_columns = dated
         out.append(RefreshedFigure(
-            FigureFacts(fid, claim_id, interval, period), columns_of(interval, period),
+            FigureFacts(fid, claim_id, interval, period), CheckColumns(*period_columns, *value_columns),
             CheckColumns(*row[9:16]), row[16], row[17],
         ))
     return out
@@ -261,15 +300,22 @@ def stored_window(metric_id: int, windows: list[tuple[object, object]], window_d
     rows = Figure.objects.filter(where, metric_id=metric_id).order_by().values_list(
         "id", "claim_id", *CHECK_FIELDS, "check_matched", "check_roots"
     )
+    # Thousands of rows share a few hundred values, periods and root sets: convert each once.
     roots_of: dict[str | None, frozenset[int] | None] = {}
+    intervals: dict[tuple, Interval] = {}
+    periods: dict[tuple, Period] = {}
     found = []
     for fid, claim_id, first, last, _span, lo, lo_open, hi, hi_open, matched, roots in rows:
         if roots not in roots_of:
             roots_of[roots] = roots_of_text(roots)
-        found.append(StoredFigure(
-            FigureFacts(fid, claim_id, interval_of_columns(lo, lo_open, hi, hi_open), Period(first, last)), matched,
-            roots_of[roots],
-        ))
+        bounds = (lo, lo_open, hi, hi_open)
+        interval = intervals.get(bounds)
+        if interval is None:
+            interval = intervals[bounds] = interval_of_columns(*bounds)
+        period = periods.get((first, last))
+        if period is None:
+            period = periods[(first, last)] = Period(first, last)
+        found.append(StoredFigure(FigureFacts(fid, claim_id, interval, period), matched, roots_of[roots]))
     return found
 
 
@@ -279,15 +325,22 @@ def stored_window(metric_id: int, windows: list[tuple[object, object]], window_d
 _SLACK = Decimal("0.000001")
 
 
-def stored_cumulative_candidates(metric_id: int, figure: FigureFacts) -> list[StoredFigure]:
-    """Figures that could make a cumulative_decrease with this one: earlier ones whose lower bound is
-    at or above its upper bound, later ones whose upper bound is at or below its lower bound."""
-    if figure.period is None:
+def stored_cumulative_candidates(metric_id: int, figures: Iterable[FigureFacts]) -> list[StoredFigure]:
+    """Figures that could make a cumulative_decrease with one of these (in one query): earlier ones
+    whose lower bound is at or above its upper bound, later ones whose upper bound is at or below its
+    lower bound."""
+    ranges = []
+    for figure in figures:
+        if figure.period is None:
+            continue
+        ranges.append(Q(check_first__gt=figure.period.last, check_hi__isnull=False,
+                        check_hi__lte=figure.interval.lo + _SLACK))
+        hi = None if figure.interval.hi_key >= INFINITE_KEY else figure.interval.hi
+        if hi is not None:
+            ranges.append(Q(check_last__lt=figure.period.first, check_lo__gte=hi - _SLACK))
+    if not ranges:
         return []
-    where = Q(check_first__gt=figure.period.last, check_hi__isnull=False, check_hi__lte=figure.interval.lo + _SLACK)
-    hi = None if figure.interval.hi_key >= INFINITE_KEY else figure.interval.hi
-    if hi is not None:
-        where |= Q(check_last__lt=figure.period.first, check_lo__gte=hi - _SLACK)
+    where = functools.reduce(operator.or_, ranges)
     rows = Figure.objects.filter(where, metric_id=metric_id).order_by().values_list(
         "id", "claim_id", *CHECK_FIELDS, "check_matched", "check_roots"
     )

@@ -33,6 +33,9 @@ class Finding(NamedTuple):
     claim_b: int | None
     figure_a: int | None = None
     figure_b: int | None = None
+    # The sentence, when the finder already holds what it needs (the unverified batches); else
+    # _explain writes it from the records the findings mention.
+    explanation: str | None = None
 
     @property
     def key(self) -> tuple:
@@ -83,7 +86,37 @@ class RecomputeSummary(Counter):
         self[(code, event)] += n
 
 
-def _explain(flags: list[Flag]) -> None:
+class NewFlag:
+    """A flag about to be inserted, with the attributes of Flag that the inserts read: a sweep
+    opens hundreds of thousands, and model instances would cost more than the writes."""
+
+    __slots__ = (
+        "claim_a_id",
+        "claim_b_id",
+        "code",
+        "created_at",
+        "explanation",
+        "figure_a_id",
+        "figure_b_id",
+        "kind",
+        "metric_id",
+        "status",
+        "updated_at",
+    )
+
+    def __init__(self, finding: Finding, now) -> None:
+        self.kind, self.code, self.metric_id = finding.kind, finding.code, finding.metric_id
+        self.claim_a_id, self.claim_b_id = finding.claim_a, finding.claim_b
+        self.figure_a_id, self.figure_b_id = finding.figure_a, finding.figure_b
+        self.status, self.explanation = FlagStatus.OPEN, finding.explanation or ""
+        self.created_at = self.updated_at = now
+
+    def model(self) -> Flag:
+        return Flag(**{name: getattr(self, name) for name in self.__slots__})
+
+
+def _explain(flags: list) -> None:
+    flags = [flag for flag in flags if not flag.explanation]
     if not flags:
         return
     context = ExplanationContext(
@@ -98,13 +131,13 @@ def _explain(flags: list[Flag]) -> None:
             flag.explanation = context.unverified(flag.code, flag.claim_a_id)
 
 
-def _insert(flags: list[Flag], user, now) -> Counter:
+def _insert(flags: list[NewFlag], user, now) -> Counter:
     """Insert new flags (counted by code); a concurrent run may have inserted some of the same
     findings meanwhile, in which case the unique constraints refuse them and we keep the other run's
     row."""
     if flagwrites.supported():
         return flagwrites.flags_insert_set_based(flags, user=user, now=now)
-    return Counter(flag.code for flag in _insert_portable(flags, user))
+    return Counter(flag.code for flag in _insert_portable([flag.model() for flag in flags], user))
 
 
 def _insert_portable(flags: list[Flag], user) -> list[Flag]:
@@ -163,11 +196,7 @@ def flags_recompute(*, findings: Iterable[Finding], scope: Q, user=None) -> Reco
     for key, finding in found.items():
         flag = existing.get(key)
         if key not in present:
-            new.append(Flag(
-                kind=finding.kind, code=finding.code, metric_id=finding.metric_id, claim_a_id=finding.claim_a,
-                claim_b_id=finding.claim_b, figure_a_id=finding.figure_a, figure_b_id=finding.figure_b,
-                status=FlagStatus.OPEN, created_at=now, updated_at=now,
-            ))
+            new.append(NewFlag(finding, now))
         elif flag is None:
             continue  # open and found again: nothing to do
         elif flag.status == FlagStatus.RESOLVED or (
@@ -175,6 +204,7 @@ def flags_recompute(*, findings: Iterable[Finding], scope: Q, user=None) -> Reco
         ):
             flag.status = FlagStatus.OPEN
             flag.figure_a_id, flag.figure_b_id = finding.figure_a, finding.figure_b
+            flag.explanation = finding.explanation or ""
             changed.append(flag)
             summary.add(flag.code, "reopened")
     resolved = []

@@ -73,17 +73,24 @@ def metric_conflicts(
 
 def metric_matches(
     figures: Sequence[FigureFacts], *, window_days: int, independent: Callable[[int, int], bool],
-    only: set[int] | None = None,
+    only: set[int] | None = None, witnessed: Callable[[int], bool] | None = None,
 ) -> dict[int, bool]:
     """For each figure (or each figure id in `only`): does a figure of another, independent claim
     lie within window_days and overlap its interval? Candidates are scanned outwards from the
-    figure's own place in period order and the scan stops at the first match, since one is enough."""
+    figure's own place in period order and the scan stops at the first match, since one is enough.
+
+    `witnessed(claim_id)` says whether a claim names any origin. A claim that names none is
+    independent of nothing, so its figures are unmatched without a scan: otherwise each of them
+    would walk every candidate in reach (thousands in a dense metric) to find no match."""
     dated = sorted((f for f in figures if f.period is not None), key=lambda f: (f.period.first, f.id))
     first = [f.period.first.toordinal() for f in dated]
     longest = max((f.period.last.toordinal() - f.period.first.toordinal() for f in dated), default=0)
     result = {f.id: False for f in figures if f.period is None and (only is None or f.id in only)}
     for i, fig in enumerate(dated):
         if only is not None and fig.id not in only:
+            continue
+        if witnessed is not None and not witnessed(fig.claim_id):
+            result[fig.id] = False
             continue
         f_first, f_last = first[i], fig.period.last.toordinal()
         lo_key, hi_key = fig.interval

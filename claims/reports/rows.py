@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from claims.models import (
@@ -219,10 +220,25 @@ def describe_figure(qualifier: str, value, lower, upper, as_of: dt.date | None, 
     return f"{words} ({when})" if when else words
 
 
-def attribution_rows(filters: ReportFilters | None = None, *, batch_claims: int = BATCH_CLAIMS) -> Iterator[Row]:
+def attribution_rows(
+    filters: ReportFilters | None = None, *, batch_claims: int = BATCH_CLAIMS, in_sql: bool | None = None
+) -> Iterator[Row]:
     """Rows of the attribution report in COLUMNS order, claims by id, chains and links in order.
-    A claim with no chain still gets one row (with empty link columns), so no claim drops out."""
-    filters = filters or ReportFilters()
+    A claim with no chain still gets one row (with empty link columns), so no claim drops out.
+
+    On PostgreSQL the rows come from one query (claims.reports.sql), unless `in_sql=False`: the
+    batches below cost a Django query build and a Figure instance per figure, and took 3x the time
+    of COPY of the same rows. Other databases, and `in_sql=False`, use the batches."""
+    if in_sql is None:
+        in_sql = connection.vendor == "postgresql"
+    if in_sql:
+        from claims.reports.sql import sql_rows  # imports this module
+
+        return sql_rows(filters)
+    return _python_rows(filters or ReportFilters(), batch_claims)
+
+
+def _python_rows(filters: ReportFilters, batch_claims: int) -> Iterator[Row]:
     grades = SourceGrades.load()
     claims = filters.claims().order_by("pk").values_list("pk", "key", "text", "status")
     for batch in _batched(claims.iterator(chunk_size=CURSOR_CHUNK), batch_claims):

@@ -41,3 +41,14 @@ def test_anonymous_callers_and_token_guesses_are_throttled_by_address(callers, l
     assert statuses == [401, 401, 429]
     # An authenticated caller from the same address is counted on its token, not the address.
     assert callers["editor"].get("/api/v1/claims/").status_code == 200
+
+
+def test_a_forged_forwarded_for_does_not_give_an_anonymous_caller_a_fresh_bucket(settings):
+    from django.test import RequestFactory
+
+    from claims.api.throttling import AnonymousRateThrottle
+
+    assert settings.REST_FRAMEWORK["NUM_PROXIES"] == 0
+    throttle = AnonymousRateThrottle()
+    request = RequestFactory().get("/api/v1/claims/", REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR="198.51.100.1")
+    assert throttle.get_ident(request) == "203.0.113.7"

@@ -96,7 +96,7 @@ def test_it_draws_a_missed_rate_below_its_target_line_in_red():
     results = [_result(10_000, 6.0, 600.0), _result(100_000, 60.0, 100.0)]
     root = ET.fromstring(growth_svg(results))  # noqa: S314 (our own output, not untrusted input)
     assert len(root.findall(f"{SVG}polyline")) == len(series(results)) == 2
-    target_y, (small, large) = _panel_of(root, "API list under gunicorn")
+    target_y, (small, large) = _panel_of(root, "API list under gunicorn (response cache on)")
     # SVG y grows downwards: 600 req/s is drawn above the 300 line, 100 req/s below it.
     assert small[1] < target_y < large[1]
     assert small[0] < large[0]
@@ -156,3 +156,11 @@ def test_it_leaves_figures_from_a_database_without_flags_out_of_the_chart():
     lines = series([_result(10_000, 6.0, 600.0), flagless])
     assert [claims for claims, _ in lines["api_rps"]] == [10_000]
     assert [claims for claims, _ in lines["sweep_s"]] == [10_000, 100_000]
+
+
+def test_the_bench_passes_the_generators_own_outlier_share_by_default():
+    # The parent process of `python -m bench` keeps its own copy of the number (no Django there).
+    from bench.common import OUTLIER_SHARE
+    from claims.synthetic import OUTLIER_SHARE as GENERATOR_SHARE
+
+    assert OUTLIER_SHARE == GENERATOR_SHARE

@@ -115,3 +115,30 @@ def test_it_names_the_importing_user_in_the_history(bundle, editor):
     assert removed.count() == 2
     assert {row.history_user for row in removed} == {editor}
     assert {t.tag.name for t in latest.tags.all()} == {"russia", "casualties"}
+
+
+@pytest.mark.django_db
+def test_the_streamed_claims_and_flags_are_the_records_of_the_instances(bundle):
+    """The export builds claims and flags from plain rows, a key range at a time; each must be
+    what claim_to_record and flag_to_record (the API's records) give for the same row, in key
+    order, across chunk borders, with a chain that has no links and a claim with nothing at all."""
+    from claims.bundle.exporter import (
+        claim_records_by_key,
+        claim_to_record,
+        claims_for_export,
+        flag_records,
+        flag_to_record,
+    )
+    from claims.models import Attribution, Flag
+
+    bundle_import(data=bundle)
+    first = Claim.objects.order_by("key").first()
+    Attribution.objects.create(claim=first, position=5)
+    Claim.objects.create(key="zz-bare", text="Nothing else")
+    Flag.objects.create(kind="unverified", code="single_origin", claim_a=first, explanation="one source")
+    expected = [claim_to_record(claim) for claim in claims_for_export()]
+    assert any(attribution["chain"] == [] for attribution in expected[0]["attributions"])
+    assert list(claim_records_by_key(chunk=2)) == expected
+    flags = Flag.objects.select_related("metric", "claim_a", "claim_b").order_by("code", "claim_a__key", "id")
+    assert list(flag_records()) == [flag_to_record(flag) for flag in flags]
+    assert export_dict()["claims"][-1] == {"key": "zz-bare", "text": "Nothing else", "status": "unreviewed"}

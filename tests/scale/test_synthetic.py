@@ -4,8 +4,9 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
-from claims.models import Attribution, Claim, Figure, Metric
-from claims.synthetic import SyntheticPlan, generate
+from claims.checks.engine import sweep_all
+from claims.models import Attribution, Claim, Figure, Flag, Metric
+from claims.synthetic import MAX_OUTLIERS_PER_METRIC, SyntheticPlan, generate
 from sources.models import Source
 
 
@@ -41,7 +42,7 @@ def test_it_is_reproducible_for_a_seed():
     generate(SyntheticPlan(claims=100, seed=11))
     assert shape() == first
     generate(SyntheticPlan(claims=100, seed=12))
-    assert shape()[len(first):] != first
+    assert shape()[len(first) :] != first
 
 
 @pytest.mark.django_db
@@ -57,3 +58,76 @@ def test_the_command_can_run_twice_without_key_clashes(capsys):
     call_command("generate_synthetic", claims=50, quiet=True)
     assert Claim.objects.count() == 100
     assert "50 claims" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_without_outliers_the_newsroom_never_conflicts():
+    generate(SyntheticPlan(claims=800, seed=5, hot_metric_figures=300, outlier_share=0))
+    sweep_all()
+    assert not Flag.objects.filter(kind="conflict").exists()
+    # Every figure is dated, by itself or by its claim's first chain, except in claims with no chain:
+    # the agreement above is between compared figures, not a side effect of nothing being compared.
+    chained = Figure.objects.filter(claim__attributions__isnull=False).distinct()
+    assert chained.filter(as_of__isnull=True).exists()
+    assert not chained.filter(check_first__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_every_conflict_involves_an_outlier_and_unverified_flags_match_the_known_share():
+    plan = SyntheticPlan(claims=800, seed=6, hot_metric_figures=300, outlier_share=0.03)
+    counts = generate(plan)
+    sweep_all()
+    outliers = set(plan.outlier_ids)
+    assert counts["outlier_figures"] == len(outliers) > 0
+    conflicts = Flag.objects.filter(kind="conflict")
+    assert conflicts.exists()
+    for figure_a, figure_b in conflicts.values_list("figure_a_id", "figure_b_id"):
+        assert figure_a in outliers or figure_b in outliers
+    by_code = Counter(Flag.objects.filter(kind="unverified").values_list("code", flat=True))
+    assert by_code["no_attribution"] == counts["no_attribution_claims"] > 0
+    assert by_code["no_document"] == counts["no_document_claims"] > 0
+    assert by_code["low_reliability_origin"] == counts["low_reliability_claims"] > 0
+
+
+@pytest.mark.django_db
+def test_a_crowded_metric_holds_a_bounded_number_of_outliers():
+    plan = SyntheticPlan(claims=300, seed=8, hot_metric_figures=400, outlier_share=1.0)
+    generate(plan)
+    per_metric = Counter(Figure.objects.filter(id__in=plan.outlier_ids).values_list("metric_id", flat=True))
+    assert max(per_metric.values()) == MAX_OUTLIERS_PER_METRIC
+    assert len(plan.outlier_ids) <= MAX_OUTLIERS_PER_METRIC * SyntheticPlan(claims=300).metrics
+    # Outliers are dated to a day: their reach is the window or the trend, not a whole year.
+    assert set(Figure.objects.filter(id__in=plan.outlier_ids).values_list("as_of_precision", flat=True)) == {"day"}
+
+
+def test_the_command_reports_the_known_share(db, capsys):
+    call_command("generate_synthetic", claims=200, outlier_share=0.05, quiet=True)
+    out = capsys.readouterr().out
+    assert "200 claims" in out
+    assert "Known share:" in out and "outlier figures" in out and "no attribution claims" in out
+
+
+@pytest.mark.django_db
+def test_a_large_load_rebuilds_every_index_it_drops(monkeypatch):
+    from django.db import connection
+
+    from claims import synthetic
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the indexes are dropped and rebuilt on PostgreSQL only")
+
+    def indexes() -> list[tuple[str, str]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND tablename IN ('claims_claim', 'claims_figure', 'claims_attributionlink', 'sources_document') "
+                "ORDER BY 1"
+            )
+            return cursor.fetchall()
+
+    before = indexes()
+    monkeypatch.setattr(synthetic, "BULK_CLAIMS", 10)
+    generate(SyntheticPlan(claims=60, seed=4))
+    assert indexes() == before
+    assert any("gin" in definition for _, definition in before)  # the text-search index among them
+    assert Claim.objects.filter(text__contains="reported").count() == 60

@@ -7,7 +7,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.synthetic import SyntheticPlan, generate
+from claims.synthetic import KNOWN_SHARE, OUTLIER_SHARE, SyntheticPlan, generate
 
 
 class Command(BaseCommand):
@@ -16,21 +16,43 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--claims", type=int, required=True, help="Number of claims to generate.")
         parser.add_argument("--seed", type=int, default=1, help="Random seed (same seed, same data).")
-        parser.add_argument("--hot-metric-figures", type=int, default=0,
-                            help="Put this many figures on one metric (for the incremental-check benchmark).")
+        parser.add_argument(
+            "--hot-metric-figures",
+            type=int,
+            default=0,
+            help="Put this many figures on one metric (for the incremental-check benchmark).",
+        )
+        parser.add_argument(
+            "--outlier-share",
+            type=float,
+            default=OUTLIER_SHARE,
+            help="Share of figures made 1.3 times too high or too low: the only source of "
+            f"conflicts (at most a few per metric; default {OUTLIER_SHARE}).",
+        )
         parser.add_argument("--quiet", action="store_true", help="No progress bar.")
 
-    def handle(self, *args, claims: int, seed: int, hot_metric_figures: int, quiet: bool, **options) -> None:
+    def handle(
+        self, *args, claims: int, seed: int, hot_metric_figures: int, outlier_share: float, quiet: bool, **options
+    ) -> None:
         if claims < 1:
             raise CommandError("--claims must be at least 1")
-        plan = SyntheticPlan(claims=claims, seed=seed, hot_metric_figures=hot_metric_figures)
+        if not 0 <= outlier_share <= 1:
+            raise CommandError("--outlier-share must be between 0 and 1")
+        plan = SyntheticPlan(
+            claims=claims, seed=seed, hot_metric_figures=hot_metric_figures, outlier_share=outlier_share
+        )
         started = time.monotonic()
         counts = generate(plan, progress=None if quiet else _progress_bar(started))
         elapsed = time.monotonic() - started
         if not quiet:
             sys.stderr.write("\n")
-        summary = ", ".join(f"{value:,} {name}" for name, value in counts.items() if name != "seconds")
-        self.stdout.write(f"Generated {summary} in {elapsed:.1f}s ({claims / elapsed:,.0f} claims/s).")
+        rows = ", ".join(
+            f"{value:,} {name}" for name, value in counts.items() if name != "seconds" and name not in KNOWN_SHARE
+        )
+        self.stdout.write(f"Generated {rows} in {elapsed:.1f}s ({claims / elapsed:,.0f} claims/s).")
+        # The findings planted on purpose, so that a run of the checks can be compared with them.
+        planted = ", ".join(f"{counts[name]:,} {name.replace('_', ' ')}" for name in KNOWN_SHARE)
+        self.stdout.write(f"Known share: {planted} (the claims among those the checks examine).")
 
 
 def _progress_bar(started: float):
