@@ -8,7 +8,8 @@ Recreates its own PostgreSQL database (fc_bench_all), loads the synthetic newsro
 address space) or time (15 minutes) fails alone, with the others still measured:
 
   report       CSV attribution report beside COPY (same query) TO STDOUT (bench/report_export.py)
-  sweep        full sweep of the checks, beside one plain read of the figure rows
+  sweep        full sweep of the checks on 2 real Celery workers (--sweep-workers; the production
+               path), then again in process (must change nothing), beside one plain read of the rows
   incremental  check of one edited claim in a metric of min(100,000, N) figures
   export       bundle export of the whole database to a file (claims/s)
   import       that file into a second fresh database, fc_bench_all_import (claims/s)
@@ -176,6 +177,8 @@ def measure_stage(name: str, args: argparse.Namespace, env: dict[str, str], impo
                        f"{results[name]['non_2xx']} answers other than 200")
     else:
         extra = ["--runs", str(args.runs)] if name in ("api", "admin") else []
+        if name == "sweep":
+            extra = ["--sweep-workers", str(args.sweep_workers)]
         results[name] = stage(name, env, *extra)
 
 
@@ -211,6 +214,8 @@ def run_stage(args: argparse.Namespace) -> None:
         result = stages.stage_load(args.claims, args.seed, args.outlier_share)
     elif args.stage in ("export", "import"):
         result = getattr(stages, f"stage_{args.stage}")(args.bundle)
+    elif args.stage == "sweep":
+        result = stages.stage_sweep(args.sweep_workers)
     elif args.stage in ("api", "admin"):
         result = getattr(stages, f"stage_{args.stage}")(args.runs)
     else:
@@ -230,6 +235,8 @@ def main() -> None:
     parser.add_argument("--skip-load", action="store_true", help="reuse the data already in the database")
     parser.add_argument("--skip", nargs="*", default=[], choices=STAGES, help="stages to leave out")
     parser.add_argument("--runs", type=int, default=30, help="requests per page in the in-process timings")
+    parser.add_argument("--sweep-workers", type=int, default=2,
+                        help="Celery worker processes for the first (production) sweep; 0: both sweeps in process")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--connections", type=int, default=8, help="concurrent connections of the load")
     parser.add_argument("--seconds", type=int, default=20, help="duration of the load")

@@ -72,9 +72,15 @@ def stage_load(claims: int, seed: int, outlier_share: float) -> dict:
     return {"seconds": round(time.perf_counter() - started, 2), "counts": counts, "outlier_share": outlier_share}
 
 
-def stage_sweep() -> dict:
+def stage_sweep(workers: int) -> dict:
     """The full sweep twice (the first fills the check columns, the second finds them fresh), beside
-    one plain read of the figure rows: the floor no sweep can go below on this machine right now."""
+    one plain read of the figure rows: the floor no sweep can go below on this machine right now.
+
+    With workers, the first sweep is the production one: that many real Celery worker processes
+    (one task at a time each, as in the compose file) run the beat's `claims.checks_sweep`, which fans
+    out per metric group and claim batch; it is timed from queueing until the broker holds no
+    message. The second then runs in this process and must change no flag: the workers' flags are
+    the in-process ones."""
     _setup()
     from django.db import connection
 
@@ -90,14 +96,40 @@ def stage_sweep() -> dict:
     read_once = time.perf_counter() - started
     log(f"sweep: PostgreSQL reads {rows:,} figure rows once in {read_once:.2f} s")
     runs = []
-    for label in ("first", "second"):
+    if workers:
+        runs.append(round(_sweep_on_workers(workers), 2))
+        log(f"sweep: first sweep on {workers} Celery workers {runs[-1]:.1f} s")
+    while len(runs) < 2:
         started = time.perf_counter()
         summary = sweep_all(user=user)
         runs.append(round(time.perf_counter() - started, 2))
-        log(f"sweep: {label} sweep {runs[-1]:.1f} s, {sum(summary.values()):,} flag changes")
+        changes = sum(summary.values())
+        log(f"sweep: {('first', 'second')[len(runs) - 1]} sweep in process {runs[-1]:.1f} s, {changes:,} flag changes")
+    if workers and changes:
+        raise RuntimeError(f"the in-process sweep after the workers' changed {changes:,} flags")
     return {"figure_rows": rows, "read_once_s": round(read_once, 2), "first_sweep_s": runs[0],
             "second_sweep_s": runs[1], "ratio_to_read": round(runs[0] / max(read_once, 1e-6), 1),
-            "open_flags": Flag.objects.filter(status="open").count()}
+            "first_sweep_workers": workers, "open_flags": Flag.objects.filter(status="open").count()}
+
+
+def _sweep_on_workers(count: int) -> float:
+    """bench.sweep's production timing, on the bench's own Redis database (flushed first)."""
+    import redis
+    from celery import Celery
+
+    from bench.sweep import start_workers, stop_workers, sweep_with_workers, wait_for_workers
+
+    broker = os.environ["CELERY_BROKER_URL"]
+    client = redis.Redis.from_url(broker)
+    client.flushdb()
+    env = {**os.environ, "CELERY_RESULT_BACKEND": broker}
+    app = Celery(broker=broker, backend=broker)
+    workers = start_workers(count, env)
+    try:
+        return sweep_with_workers(app, client, wait_for_workers(app, workers))
+    finally:
+        stop_workers(workers)
+        client.flushdb()
 
 
 def stage_incremental() -> dict:

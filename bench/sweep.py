@@ -127,14 +127,14 @@ def cpu_seconds(connection) -> float:
     return time.process_time() + backend
 
 
-def _broker_idle(client) -> bool:
+def broker_idle(client) -> bool:
     """No sweep message left: none queued (kombu keeps one list per queue and priority) and none
     delivered but unacknowledged (kombu's `unacked` hash; the sweep's tasks acknowledge late)."""
     queued = sum(client.llen(key) for key in client.scan_iter(match="celery*") if client.type(key) == b"list")
     return queued == 0 and client.hlen("unacked") == 0
 
 
-def _start_workers(count: int, env: dict[str, str]) -> list[tuple[subprocess.Popen, str]]:
+def start_workers(count: int, env: dict[str, str]) -> list[tuple[subprocess.Popen, str]]:
     """N worker processes as production runs them (one per container), each its own process group
     so that stopping it stops its pool child too."""
     workers = []
@@ -148,12 +148,12 @@ def _start_workers(count: int, env: dict[str, str]) -> list[tuple[subprocess.Pop
             env=env, stdout=fd, stderr=subprocess.STDOUT, start_new_session=True,
         )
         os.close(fd)
-        print(f"worker {hostname}: pid {proc.pid}, log {path}")
+        print(f"worker {hostname}: pid {proc.pid}, log {path}", file=sys.stderr)
         workers.append((proc, hostname))
     return workers
 
 
-def _stop_workers(workers: list[tuple[subprocess.Popen, str]]) -> None:
+def stop_workers(workers: list[tuple[subprocess.Popen, str]]) -> None:
     for proc, _ in workers:
         if proc.poll() is None:
             os.killpg(proc.pid, 15)
@@ -165,6 +165,16 @@ def _stop_workers(workers: list[tuple[subprocess.Popen, str]]) -> None:
             proc.wait(timeout=10)
 
 
+def wait_for_workers(app, workers: list[tuple[subprocess.Popen, str]], seconds: float = 120) -> list[str]:
+    """Block until every worker answers a ping; their hostnames."""
+    deadline = time.monotonic() + seconds
+    hostnames = [name for _, name in workers]
+    while len(app.control.ping(destination=hostnames, timeout=1.0) or []) < len(hostnames):
+        if time.monotonic() > deadline or any(proc.poll() is not None for proc, _ in workers):
+            raise RuntimeError("the Celery workers did not start: their logs are named on stderr")
+    return hostnames
+
+
 def sweep_with_workers(app, client, hostnames: list[str]) -> float:
     """Queue the beat's sweep task and wait until every task it fanned out has finished."""
     started = time.perf_counter()
@@ -172,7 +182,7 @@ def sweep_with_workers(app, client, hostnames: list[str]) -> float:
     idle_since = None
     while True:
         time.sleep(0.2)
-        if not _broker_idle(client):
+        if not broker_idle(client):
             idle_since = None
             continue
         # Idle twice 0.2 s apart, to be sure no task was between a publish and its ack.
@@ -227,18 +237,14 @@ def main() -> None:
         client.flushdb()
         env = {**os.environ, "CELERY_BROKER_URL": args.broker_url, "CELERY_RESULT_BACKEND": args.broker_url}
         app = Celery(broker=args.broker_url, backend=args.broker_url)
-        workers = _start_workers(args.workers, env)
+        workers = start_workers(args.workers, env)
         try:
-            deadline = time.monotonic() + 120
-            hostnames = [name for _, name in workers]
-            while len(app.control.ping(destination=hostnames, timeout=1.0) or []) < len(hostnames):
-                if time.monotonic() > deadline or any(proc.poll() is not None for proc, _ in workers):
-                    raise RuntimeError("the workers did not start: see their logs above")
+            hostnames = wait_for_workers(app, workers)
             for label in labels:
                 elapsed = sweep_with_workers(app, client, hostnames)
                 print(f"{label}, {args.workers} Celery workers: {elapsed:.1f} s, load {os.getloadavg()[0]:.1f}")
         finally:
-            _stop_workers(workers)
+            stop_workers(workers)
             client.flushdb()
         started = time.perf_counter()
         summary = sweep_all()

@@ -273,19 +273,17 @@ class StoredFigure(NamedTuple):
     roots: frozenset[int] | None  # its claim's origin roots as last stored
 
 
-def stored_window(metric_id: int, windows: list[tuple[object, object]], window_days: int) -> list[StoredFigure]:
-    """Figures of a metric whose stored period lies within window_days of one of the windows
-    (first, last), through the (metric, check_span, check_first) index: one range per length class,
-    bounded by how far back a period of that class can start."""
-    if not windows:
-        return []
+def window_filter(windows: list[tuple[object, object]], window_days: int) -> Q:
+    """Figures whose stored period lies within window_days of one of the windows (first, last),
+    through the (metric, check_span, check_first) index: one range per length class, bounded by how
+    far back a period of that class can start. Matches nothing when there are no windows."""
     merged: list[list] = []
     for first, last in sorted(windows):
         if merged and first <= merged[-1][1] + dt.timedelta(days=window_days):
             merged[-1][1] = max(merged[-1][1], last)
         else:
             merged.append([first, last])
-    where = Q()
+    where = Q(pk__in=[])
     for first, last in merged:
         for span, reach in SPAN_REACH_DAYS.items():
             # The check_first range uses the index; check_last makes the gap test exact (a gap of at
@@ -297,6 +295,19 @@ def stored_window(metric_id: int, windows: list[tuple[object, object]], window_d
                 check_first__lte=last + dt.timedelta(days=window_days),
                 check_last__gte=first - dt.timedelta(days=window_days),
             )
+    return where
+
+
+def stored_window(
+    metric_id: int, windows: list[tuple[object, object]], window_days: int, *, narrowing: Q | None = None
+) -> list[StoredFigure]:
+    """Figures of a metric within window_days of one of the windows (window_filter), and among them,
+    with narrowing, only those that also match it."""
+    if not windows:
+        return []
+    where = window_filter(windows, window_days)
+    if narrowing is not None:
+        where &= narrowing
     rows = Figure.objects.filter(where, metric_id=metric_id).order_by().values_list(
         "id", "claim_id", *CHECK_FIELDS, "check_matched", "check_roots"
     )
@@ -322,7 +333,7 @@ def stored_window(metric_id: int, windows: list[tuple[object, object]], window_d
 # Absolute slack on the stored bounds when preselecting candidates: the exact comparison follows in
 # Python, so a wider preselection only costs a few rows, while a narrower one could miss a finding
 # where a backend stores decimals inexactly (SQLite).
-_SLACK = Decimal("0.000001")
+SLACK = Decimal("0.000001")
 
 
 def stored_cumulative_candidates(metric_id: int, figures: Iterable[FigureFacts]) -> list[StoredFigure]:
@@ -334,10 +345,10 @@ def stored_cumulative_candidates(metric_id: int, figures: Iterable[FigureFacts])
         if figure.period is None:
             continue
         ranges.append(Q(check_first__gt=figure.period.last, check_hi__isnull=False,
-                        check_hi__lte=figure.interval.lo + _SLACK))
+                        check_hi__lte=figure.interval.lo + SLACK))
         hi = None if figure.interval.hi_key >= INFINITE_KEY else figure.interval.hi
         if hi is not None:
-            ranges.append(Q(check_last__lt=figure.period.first, check_lo__gte=hi - _SLACK))
+            ranges.append(Q(check_last__lt=figure.period.first, check_lo__gte=hi - SLACK))
     if not ranges:
         return []
     where = functools.reduce(operator.or_, ranges)

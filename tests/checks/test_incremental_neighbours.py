@@ -85,3 +85,24 @@ def test_it_finds_a_conflict_between_two_claims_checked_together(build):
     flag = Flag.objects.get(code="disjoint_figures", status=FlagStatus.OPEN)
     assert (flag.claim_a_id, flag.claim_b_id) == (a.pk, b.pk)
     assert_same_as_a_sweep()
+
+
+def test_it_reads_a_match_that_only_touches_the_edited_figure(build):
+    # The neighbour, already matched by the helper, meets the edited figure at one point (600) two
+    # days earlier: the database cannot prove that match with a strict comparison, and on a
+    # cumulative metric figures on other days are no conflict candidates, so the check must read
+    # the neighbour as a possible match.
+    metric = build.metric(cumulative=True)
+    neighbour = build.claim(figures=[(metric, "at_most", "600", "2025-04-10")], chains=[[build.source()]])
+    build.claim(figures=[(metric, "exact", "500", "2025-04-11")], chains=[[build.source()]])
+    edited = build.claim(figures=[(metric, "exact", "900", "2025-09-01")], chains=[[build.source()]])
+    sweep_all()
+    assert single_origin(edited) and not single_origin(neighbour)
+
+    figure = Figure.objects.get(claim=edited)
+    figure.qualifier, figure.value, figure.as_of = "at_least", 600, dt.date(2025, 4, 12)
+    figure.save()
+    checks_run(claim_ids=[edited.pk])
+    assert not single_origin(edited)
+    assert Figure.objects.get(claim=edited).check_matched is True
+    assert_same_as_a_sweep()
