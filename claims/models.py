@@ -117,7 +117,7 @@ class Qualifier(models.TextChoices):
 class Figure(models.Model):
     """One number in a claim, on a metric; it stands for an interval of possible true values."""
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="figures")
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="figures", db_index=False)
     position = models.PositiveSmallIntegerField(default=0)
     # No index of its own: the (metric, ...) indexes below start with it, and every index on this
     # table is paid again on each write of the check columns.
@@ -148,7 +148,7 @@ class Figure(models.Model):
     history = HistoricalRecords(excluded_fields=[
         "check_first", "check_last", "check_span", "check_lo", "check_lo_open", "check_hi", "check_hi_open",
         "check_matched", "check_roots",
-    ])
+    ], no_db_index=["claim", "metric"])
 
     class Meta:
         ordering = ["claim_id", "position"]
@@ -188,15 +188,20 @@ class Figure(models.Model):
         return self.text or self.describe()
 
     def describe(self) -> str:
-        if self.qualifier == Qualifier.RANGE:
-            return f"{_num(self.lower)}-{_num(self.upper)}"
-        if self.qualifier == Qualifier.EXACT:
-            return _num(self.value)
-        return f"{Qualifier(self.qualifier).label} {_num(self.value)}"
+        return describe_figure(self.qualifier, self.value, self.lower, self.upper)
 
     @property
     def as_of_display(self) -> str | None:
         return format_partial_date(self.as_of, self.as_of_precision)
+
+
+def describe_figure(qualifier: str, value: Decimal | None, lower: Decimal | None, upper: Decimal | None) -> str:
+    """'about 600', '1,000', '300-600': a figure as an editor writes it, from its fields."""
+    if qualifier == Qualifier.RANGE:
+        return f"{_num(lower)}-{_num(upper)}"
+    if qualifier == Qualifier.EXACT:
+        return _num(value)
+    return f"{Qualifier(qualifier).label} {_num(value)}"
 
 
 def _num(value: Decimal | None) -> str:
@@ -209,9 +214,9 @@ def _num(value: Decimal | None) -> str:
 class Attribution(models.Model):
     """One chain of attribution for a claim, outermost link first; the last link is the origin."""
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="attributions")
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="attributions", db_index=False)
     position = models.PositiveSmallIntegerField(default=0)
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["claim"])
 
     class Meta:
         ordering = ["claim_id", "position"]
@@ -222,7 +227,9 @@ class Attribution(models.Model):
 
 
 class AttributionLink(models.Model):
-    attribution = models.ForeignKey(Attribution, on_delete=models.CASCADE, related_name="links")
+    # db_index=False here and on the claim keys below: the (parent, position) unique index starts
+    # with the same column and serves every lookup, and each extra index slows every insert.
+    attribution = models.ForeignKey(Attribution, on_delete=models.CASCADE, related_name="links", db_index=False)
     position = models.PositiveSmallIntegerField(default=0)
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="links")
     document = models.ForeignKey(Document, null=True, blank=True, on_delete=models.PROTECT, related_name="links")
@@ -230,7 +237,7 @@ class AttributionLink(models.Model):
     date = models.DateField(null=True, blank=True)
     date_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True)
     quote = models.TextField(blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["attribution", "source", "document"])
 
     class Meta:
         ordering = ["attribution_id", "position"]
@@ -242,7 +249,6 @@ class AttributionLink(models.Model):
                 name="link_date_has_precision",
             ),
         ]
-        indexes = [models.Index(fields=["source"], name="link_source_idx")]
 
     def __str__(self) -> str:
         return f"{self.source} ({self.verb})" if self.verb else str(self.source)
@@ -304,7 +310,9 @@ class Flag(VersionedModel):
     dismissed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    # History is read by flag id (and the admin by date and user), never by these references: their
+    # indexes only slowed the history row every flag write adds (half a million in a first sweep).
+    history = HistoricalRecords(no_db_index=["metric", "claim_a", "claim_b", "figure_a", "figure_b", "dismissed_by"])
 
     class Meta:
         ordering = ["-created_at"]

@@ -13,9 +13,12 @@ from collections.abc import Iterable
 log = logging.getLogger(__name__)
 
 
-def checks_enqueue(*, claim_ids: Iterable[int] = (), metric_ids: Iterable[int] = ()) -> None:
+def checks_enqueue(
+    *, claim_ids: Iterable[int] = (), metric_ids: Iterable[int] = (), gone: Iterable[dict] = ()
+) -> None:
     """Queue the checks for these claims and metrics once the current transaction commits (at once
-    outside a transaction). Without a broker (quickstart) the task runs in process after commit."""
+    outside a transaction). Without a broker (quickstart) the task runs in process after commit.
+    `gone`: deleted figures of these claims, as claims.checks.neighbours.gone_record wrote them."""
     claims = sorted({int(cid) for cid in claim_ids if cid is not None})
     metrics = sorted({int(mid) for mid in metric_ids if mid is not None})
     if not claims and not metrics:
@@ -23,6 +26,9 @@ def checks_enqueue(*, claim_ids: Iterable[int] = (), metric_ids: Iterable[int] =
     from claims.tasks import checks_run_task
 
     try:
-        checks_run_task.delay_on_commit(claims, metrics)
+        if gone := list(gone):
+            checks_run_task.delay_on_commit(claims, metrics, gone)
+        else:
+            checks_run_task.delay_on_commit(claims, metrics)
     except Exception:
         log.exception("could not queue the checks for claims %s, metrics %s", claims, metrics)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models.signals import post_delete, post_save
 
+from claims.checks.neighbours import gone_record
 from claims.models import Attribution, AttributionLink, Claim, Figure, Metric
 from claims.queueing import checks_enqueue
 from sources.models import Document, Source
@@ -22,9 +23,13 @@ def claim_changed(sender, instance: Claim, **kwargs) -> None:
 
 
 def figure_changed(sender, instance: Figure, **kwargs) -> None:
-    deleted = kwargs.get("signal") is post_delete
-    # A deleted figure's neighbours lose a conflict or a corroboration: re-sweep its metric.
-    checks_enqueue(claim_ids=[instance.claim_id], metric_ids=[instance.metric_id] if deleted else [])
+    if kwargs.get("signal") is not post_delete:
+        checks_enqueue(claim_ids=[instance.claim_id])
+        return
+    # A deleted figure's neighbours lose a conflict or a corroboration: its metric is re-swept when
+    # its claim has no figure left there, else the claim's check rechecks the neighbours it matched.
+    gone = gone_record(instance)
+    checks_enqueue(claim_ids=[instance.claim_id], metric_ids=[instance.metric_id], gone=[gone] if gone else [])
 
 
 def attribution_changed(sender, instance: Attribution, **kwargs) -> None:

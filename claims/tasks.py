@@ -37,10 +37,10 @@ class ChecksTask(DjangoTask):
 
 
 @shared_task(base=ChecksTask, name="claims.checks_run")
-def checks_run_task(claim_ids: list[int], metric_ids: list[int]) -> dict:
+def checks_run_task(claim_ids: list[int], metric_ids: list[int], gone: list[dict] | None = None) -> dict:
     from claims.checks.engine import checks_run
 
-    return _counts(checks_run(claim_ids=claim_ids, metric_ids=metric_ids))
+    return _counts(checks_run(claim_ids=claim_ids, metric_ids=metric_ids, gone=gone or ()))
 
 
 @shared_task(base=ChecksTask, name="claims.checks_sweep_metric")

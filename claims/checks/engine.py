@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
@@ -290,13 +290,17 @@ def sweep_all(*, user=None) -> RecomputeSummary:
     return summary
 
 
-def checks_run(*, claim_ids: Iterable[int] = (), metric_ids: Iterable[int] = (), user=None) -> RecomputeSummary:
+def checks_run(
+    *, claim_ids: Iterable[int] = (), metric_ids: Iterable[int] = (), gone: Iterable[dict] = (), user=None
+) -> RecomputeSummary:
     """What a queued check does: the incremental path for the claims, and a sweep of each metric
     that is not one of their metrics any more (a figure moved off it or was deleted with its claim:
-    the neighbours it left behind may lose a conflict or a corroboration)."""
+    the neighbours it left behind may lose a conflict or a corroboration). A deleted figure on a
+    metric where its claim keeps others comes as `gone` (neighbours.gone_record): the claims' check
+    rechecks the neighbours it may have matched, as it does for an edited figure's old self."""
     user = user or checks_user()
     claim_ids, metric_ids = list(claim_ids), set(metric_ids)
-    summary = check_claims(claim_ids=claim_ids, user=user)
+    summary = check_claims(claim_ids=claim_ids, user=user, gone=gone)
     covered = set()
     if metric_ids:
         covered = set(Figure.objects.filter(claim_id__in=claim_ids).values_list("metric_id", flat=True))
@@ -305,7 +309,7 @@ def checks_run(*, claim_ids: Iterable[int] = (), metric_ids: Iterable[int] = (),
     return summary
 
 
-def check_claims(*, claim_ids: Iterable[int], user=None) -> RecomputeSummary:
+def check_claims(*, claim_ids: Iterable[int], gone: Iterable[dict] = (), user=None) -> RecomputeSummary:
     """The incremental path: re-check what a write to these claims can change, through indexed
     queries around their figures only. Their conflicts are recomputed against the figures close
     enough to conflict (and, on a cumulative metric, earlier figures above or later figures below
@@ -318,6 +322,10 @@ def check_claims(*, claim_ids: Iterable[int], user=None) -> RecomputeSummary:
         return RecomputeSummary()
     tree = facts.SourceTree()
     summary = RecomputeSummary()
+    gone_in: dict[int, list[neighbours.Gone]] = defaultdict(list)
+    for record in gone:
+        found = neighbours.gone_from_record(record)
+        gone_in[found.metric_id].append(found)
     with transaction.atomic():
         metric_of = dict(Figure.objects.filter(claim_id__in=claim_ids).values_list("id", "metric_id"))
         metric_ids = set(metric_of.values())
@@ -345,7 +353,8 @@ def check_claims(*, claim_ids: Iterable[int], user=None) -> RecomputeSummary:
             focus = [r for r in refreshed if metric_of.get(r.facts.id) == metric_id]
             windows = [(r.facts.period.first, r.facts.period.last) for r in focus if r.facts.period]
             windows += [(r.stored.first, r.stored.last) for r in focus if r.stored.first is not None]
-            proven, narrowing = _narrowing(metric, focus, roots_stored, claim_ids)
+            windows += [(g.side.first, g.side.last) for g in gone_in[metric_id]]
+            proven, narrowing = _narrowing(metric, focus, roots_stored, claim_ids, gone_in[metric_id])
             near = [s for s in facts.stored_window(metric_id, windows, metric.window_days, narrowing=narrowing)
                     if s.facts.claim_id not in claim_ids]
             candidates = {s.facts.id: s for s in near}
@@ -375,7 +384,8 @@ def check_claims(*, claim_ids: Iterable[int], user=None) -> RecomputeSummary:
                 previous_matched.setdefault(s.facts.id, s.matched)
                 claim_of[s.facts.id] = s.facts.claim_id
             matched_now.update(_neighbour_matches(
-                metric_id, metric.window_days, focus, near, roots, focus_roots, tree
+                metric_id, metric.window_days, focus, near, roots, focus_roots, tree,
+                gone=[g.facts for g in gone_in[metric_id]],
             ))
             matched_now.update(dict.fromkeys(proven, True))
         flips = {fid: m for fid, m in matched_now.items() if previous_matched.get(fid) != m}
@@ -396,7 +406,8 @@ def check_claims(*, claim_ids: Iterable[int], user=None) -> RecomputeSummary:
 
 
 def _narrowing(
-    metric: Metric, focus: list[facts.RefreshedFigure], roots_stored: dict[int, str], claim_ids: set[int]
+    metric: Metric, focus: list[facts.RefreshedFigure], roots_stored: dict[int, str], claim_ids: set[int],
+    gone: list[neighbours.Gone],
 ) -> tuple[set[int], Q]:
     """Which neighbours the edited figures' check needs to read (neighbours.worth_reading), and
     which edited figures the database proves corroborated, so that the neighbours that would only
@@ -408,6 +419,7 @@ def _narrowing(
         if neighbours.certainly_matched(metric.id, side, metric.window_days, other_than=claim_ids)
     }
     old = [side for r in focus if (side := neighbours.side_of(r.stored, r.stored_roots)) is not None]
+    old += [g.side for g in gone]
     return proven, neighbours.worth_reading(
         [side for _, side in new], old, unproven=[side for fid, side in new if side.roots and fid not in proven],
         window_days=metric.window_days, cumulative=metric.cumulative,
@@ -438,15 +450,19 @@ def _known_roots(
 def _neighbour_matches(
     metric_id: int, window_days: int, focus: list[facts.RefreshedFigure], near: list[facts.StoredFigure],
     roots: dict[int, frozenset[int]], focus_roots: dict[int, frozenset[int]], tree: facts.SourceTree,
+    gone: Sequence[FigureFacts] = (),
 ) -> dict[int, bool]:
-    """Corroboration of the edited figures and of their neighbours, without reloading every
-    neighbour's own window. Only the edited figures changed, so a neighbour that one of them matches
-    now is matched; one whose stored answer was 'not matched' and that none of them matches now stays
-    so; one stored as matched stays so unless an edited figure, as it was before the edit, could have
-    been that match (independence is not checked for the old state: the old roots are gone, and
-    recomputing too many is only slower). Those are recomputed: first among the figures already
-    loaded, then, for any still unmatched, against their own window. The edited figures' whole
-    window is loaded, so their answer comes from the same pass."""
+    """Corroboration of the edited figures and of the neighbours read for them (`near`, narrowed by
+    neighbours.worth_reading), without reloading every neighbour's own window. Only the edited
+    figures changed, so a neighbour that one of them matches now is matched; one whose stored answer
+    was 'not matched' and that none of them matches now stays so; one stored as matched stays so
+    unless an edited figure as it was before the edit, or a deleted one (`gone`), could have been that
+    match (here independence is not checked for the old state: worth_reading already left out the
+    neighbours that shared its stored roots, and recomputing a few too many is only slower). Those
+    are recomputed: first among the figures already loaded, then, for any still unmatched, by a
+    database probe, then against their own window. An edited figure the database did not prove
+    corroborated has every neighbour that may match it in `near`, so its answer comes from the same
+    pass."""
     _share_root, independent = _relations(roots)
     new = [r.facts for r in focus if r.facts.period is not None]
     old = [
@@ -454,7 +470,7 @@ def _neighbour_matches(
                     facts.interval_of_columns(r.stored.lo, r.stored.lo_open, r.stored.hi, r.stored.hi_open),
                     Period(r.stored.first, r.stored.last))
         for r in focus if r.stored.first is not None and r.stored.lo is not None
-    ]
+    ] + list(gone)
     # figures_match and independence are symmetric, so one pass over the neighbours answers both
     # "does an edited figure match this neighbour" and "does this neighbour match an edited figure".
     result: dict[int, bool] = {r.facts.id: False for r in focus}

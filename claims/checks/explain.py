@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from claims.checks.periods import SPAN_DAY, SPAN_MONTH
 from claims.checks.rules import DECREASE, LOW_RELIABILITY, NO_ATTRIBUTION, NO_DOCUMENT, RELAY, SINGLE_ORIGIN
-from claims.models import Attribution, Figure
+from claims.models import Attribution, Figure, describe_figure
 from sources.dates import Precision, human_partial_date
 
 _CHUNK = 5000
@@ -30,16 +32,39 @@ def figure_words(figure: Figure) -> str:
 
 def figure_date_words(figure: Figure) -> str:
     """The period the checks compared, as the editor would say it: '13 January 2025', 'April 2025'."""
-    if figure.check_first is None:
+    return period_words(figure.check_first, figure.check_span)
+
+
+def period_words(check_first: dt.date | None, check_span: int | None) -> str:
+    if check_first is None:
         return "undated"
-    return human_partial_date(figure.check_first, _PRECISION_OF_SPAN.get(figure.check_span, Precision.YEAR))
+    return human_partial_date(check_first, _PRECISION_OF_SPAN.get(check_span, Precision.YEAR))
+
+
+class _Said(NamedTuple):
+    """What a sentence says of one figure."""
+
+    words: str
+    when: str
+    first: dt.date | None
+    metric: str
 
 
 class ExplanationContext:
     """Loads, in a few queries, the figures and chains that a batch of findings mentions."""
 
     def __init__(self, figure_ids: Iterable[int], claim_ids: Iterable[int]) -> None:
-        self.figures = Figure.objects.select_related("metric").in_bulk(set(figure_ids))
+        # Plain rows, in chunks: a first sweep explains tens of thousands of conflicts, and a model
+        # instance per figure (plus one query with every id in it) was most of the explaining.
+        self.figures: dict[int, _Said] = {}
+        wanted = sorted(set(figure_ids))
+        for start in range(0, len(wanted), _CHUNK):
+            for fid, text, qualifier, value, lower, upper, first, span, metric in Figure.objects.filter(
+                id__in=wanted[start:start + _CHUNK]
+            ).values_list("id", "text", "qualifier", "value", "lower", "upper", "check_first", "check_span",
+                          "metric__name"):
+                self.figures[fid] = _Said(text or describe_figure(qualifier, value, lower, upper),
+                                          period_words(first, span), first, metric)
         # Chains as lists of source names (outermost first), read as plain rows: a first sweep
         # explains hundreds of thousands of flags, and model instances per link would dominate it.
         self.chains: dict[int, list[list[str]]] = defaultdict(list)
@@ -62,15 +87,15 @@ class ExplanationContext:
         who = names_words(chains[0]) if chains else "no named source"
         if figure is None:
             return f"a figure ({who})"
-        return f"{figure_words(figure)} ({who}, {figure_date_words(figure)})"
+        return f"{figure.words} ({who}, {figure.when})"
 
     def conflict(self, code: str, claim_a: int, claim_b: int, figure_a: int | None, figure_b: int | None) -> str:
         side_a, side_b = self._side(figure_a, claim_a), self._side(figure_b, claim_b)
         if code == DECREASE:
             fa, fb = self.figures.get(figure_a), self.figures.get(figure_b)
-            if fa and fb and fa.check_first and fb.check_first and fb.check_first < fa.check_first:
+            if fa and fb and fa.first and fb.first and fb.first < fa.first:
                 side_a, side_b, fa = side_b, side_a, fb
-            metric = fa.metric.name if fa else "this metric"
+            metric = fa.metric if fa else "this metric"
             return (
                 f"{side_b} is lower than the earlier {side_a}, but {metric} can only grow: "
                 "the later figure cannot be true if the earlier one is."

@@ -19,8 +19,10 @@ from typing import NamedTuple
 
 from django.db.models import Q
 
-from claims.checks.facts import SLACK, CheckColumns, window_filter
+from claims.checks.facts import SLACK, CheckColumns, interval_of_columns, window_filter
+from claims.checks.rules import FigureFacts
 from claims.models import Figure
+from sources.dates import Period
 
 NOTHING = Q(pk__in=[])
 
@@ -140,3 +142,33 @@ def certainly_matched(
     return Figure.objects.filter(
         window_filter([(side.first, side.last)], window_days), matches_side(side, window_days), metric_id=metric_id,
     ).exclude(claim_id__in=other_than).exists()
+
+
+def gone_record(figure: Figure) -> dict | None:
+    """What the checks must remember of a deleted figure, as its row held it: neighbours it
+    corroborated may have lost their only match, and the figure's row is gone by the time the queued
+    check runs. JSON-ready (the record travels in the task's arguments). None when the figure was
+    never checked or had no period: then it corroborated nobody."""
+    if figure.check_first is None or figure.check_lo is None:
+        return None
+    return {
+        "id": figure.pk, "claim": figure.claim_id, "metric": figure.metric_id,
+        "first": figure.check_first.isoformat(), "last": figure.check_last.isoformat(),
+        "lo": str(figure.check_lo), "lo_open": bool(figure.check_lo_open),
+        "hi": None if figure.check_hi is None else str(figure.check_hi), "hi_open": bool(figure.check_hi_open),
+        "roots": figure.check_roots,
+    }
+
+
+class Gone(NamedTuple):
+    metric_id: int
+    side: Side
+    facts: FigureFacts
+
+
+def gone_from_record(record: dict) -> Gone:
+    lo, hi = Decimal(record["lo"]), None if record["hi"] is None else Decimal(record["hi"])
+    first, last = dt.date.fromisoformat(record["first"]), dt.date.fromisoformat(record["last"])
+    interval = interval_of_columns(lo, record["lo_open"], hi, record["hi_open"])
+    return Gone(int(record["metric"]), Side(lo, hi, first, last, record["roots"]),
+                FigureFacts(int(record["id"]), int(record["claim"]), interval, Period(first, last)))

@@ -106,3 +106,23 @@ def test_it_reads_a_match_that_only_touches_the_edited_figure(build):
     assert not single_origin(edited)
     assert Figure.objects.get(claim=edited).check_matched is True
     assert_same_as_a_sweep()
+
+
+def test_it_unmatches_a_neighbour_whose_match_was_deleted_from_a_claim_that_keeps_the_metric(
+    build, django_capture_on_commit_callbacks
+):
+    metric = build.metric()
+    neighbour = build.claim(figures=[(metric, "approximate", "600", "2025-04-10")], chains=[[build.source()]])
+    edited = build.claim(figures=[(metric, "approximate", "600", "2025-04-12"),
+                                  (metric, "approximate", "900", "2025-09-01")], chains=[[build.source()]])
+    sweep_all()
+    assert not single_origin(neighbour)
+
+    with django_capture_on_commit_callbacks() as queued:
+        Figure.objects.get(claim=edited, value=600).delete()
+    # What the delete signal queued, run as the task would run it.
+    (claim_ids, metric_ids, gone), = [callback.args for callback in queued]
+    assert claim_ids == [edited.pk] and [record["metric"] for record in gone] == [metric.pk]
+    checks_run(claim_ids=claim_ids, metric_ids=metric_ids, gone=gone)
+    assert single_origin(neighbour)
+    assert_same_as_a_sweep()

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from claims.checks.engine import checks_run, sweep_all
+from claims.checks.neighbours import gone_record
 from claims.models import Attribution, AttributionLink, Figure, Flag
 from tests.checks.conftest import Builder
 
@@ -41,7 +42,7 @@ def scene(build: Builder):
     return metrics, sources, claims
 
 
-def apply(edit, metrics, sources, claims) -> tuple[list[int], list[int]]:
+def apply(edit, metrics, sources, claims) -> tuple[list[int], list[int], list[dict]]:
     """One edit, and what the model signals would queue for it."""
     op, index, value, shift = edit
     claim = claims[index]
@@ -66,8 +67,9 @@ def apply(edit, metrics, sources, claims) -> tuple[list[int], list[int]]:
                               value=Decimal(value), as_of=dt.date(2025, 1, 1) + dt.timedelta(days=shift + 60),
                               as_of_precision="day")
     elif op == "delete" and figure is not None:
+        gone = gone_record(figure)
         figure.delete()
-        return [claim.pk], [figure.metric_id]
+        return [claim.pk], [figure.metric_id], [gone] if gone else []
     elif op == "status":
         claim.status = ["unreviewed", "in_review", "false"][value % 3]
         claim.save()
@@ -78,7 +80,7 @@ def apply(edit, metrics, sources, claims) -> tuple[list[int], list[int]]:
     elif op == "unchain":
         Attribution.objects.filter(claim=claim).order_by("-position")[:1].get().delete() if Attribution.objects.filter(
             claim=claim).exists() else None
-    return [claim.pk], []
+    return [claim.pk], [], []
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -88,8 +90,8 @@ def test_it_keeps_incremental_flags_equal_to_a_full_sweep(edits):
         metrics, sources, claims = scene(Builder())
         sweep_all()
         for edit in edits:
-            claim_ids, metric_ids = apply(edit, metrics, sources, claims)
-            checks_run(claim_ids=claim_ids, metric_ids=metric_ids)
+            claim_ids, metric_ids, gone = apply(edit, metrics, sources, claims)
+            checks_run(claim_ids=claim_ids, metric_ids=metric_ids, gone=gone)
             incremental = open_keys()
             sweep_all()
             assert incremental == open_keys(), edit
@@ -125,8 +127,8 @@ def test_it_keeps_corroboration_in_a_crowded_metric_equal_to_a_full_sweep(edits)
         metrics, sources, claims = crowded_scene(Builder())
         sweep_all()
         for edit in edits:
-            claim_ids, metric_ids = apply(edit, metrics, sources, claims)
-            checks_run(claim_ids=claim_ids, metric_ids=metric_ids)
+            claim_ids, metric_ids, gone = apply(edit, metrics, sources, claims)
+            checks_run(claim_ids=claim_ids, metric_ids=metric_ids, gone=gone)
             incremental = (open_keys(), stored_matches())
             sweep_all()
             assert incremental == (open_keys(), stored_matches()), edit
