@@ -28,14 +28,17 @@ does, and its disagreements are planted and counted:
   (low_reliability_origin). generate() counts them among the claims the checks examine.
 
 On PostgreSQL the rows are streamed with binary COPY from a second thread while Python builds the next
-ones; elsewhere they go through bulk_create. Rows are built from each model's concrete fields, so a
-column added later with a default needs no change here. History is not written for synthetic rows:
-they are fixtures, not editorial work.
+ones; elsewhere they go through bulk_create. A large load (BULK_CLAIMS) drops the secondary indexes and
+the unique constraints other than the primary keys, and builds each once at the end: the per-row
+upkeep of an index costs PostgreSQL more than storing the row. Rows are built from each model's
+concrete fields, so a column added later with a default needs no change here. History is not written
+for synthetic rows: they are fixtures, not editorial work.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import math
 import random
 import time
@@ -44,9 +47,10 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection, models, transaction
+from django.db import OperationalError, connection, models, transaction
 
 from claims.copyload import BackgroundCopy, Table
+from claims.copyload import secondary_indexes_dropped as _secondary_indexes_dropped
 from claims.models import Attribution, AttributionLink, Claim, Figure, Metric, Tag
 from sources.models import Document, Source
 
@@ -90,6 +94,8 @@ YEAR_SHARE = 0.04
 TOLERANCE = Decimal("0.1")
 # From this many claims on, a PostgreSQL load drops the secondary indexes and builds them at the end.
 BULK_CLAIMS = 50_000
+# Claims whose rows the loop gathers before handing them to the writers (which batch per COPY).
+BLOCK = 2_000
 
 
 @dataclass
@@ -153,11 +159,17 @@ class _Writer:
         if len(self.rows) >= self.batch:
             self.flush()
 
+    def extend(self, values: list[tuple]) -> None:
+        """Take a block of tuples at once: a caller filling its own list through the list's bound
+        append makes a C call per row instead of a Python one to write()."""
+        self.rows += values
+        if len(self.rows) >= self.batch:
+            self.flush()
+
     def flush(self) -> None:
         if not self.rows:
             return
-        shape = self.shape
-        rows = [shape(values) for values in self.rows]
+        rows = list(map(self.shape, self.rows))
         self.rows = []
         if self.copier is not None:
             self.copier.submit(self.table, rows)
@@ -215,7 +227,7 @@ def generate(plan: SyntheticPlan, *, progress: Progress | None = None) -> dict[s
     counts: dict[str, int] = dict.fromkeys(
         ["sources", "documents", "metrics", "claims", "figures", "attributions", "links", "claim_tags", *KNOWN_SHARE], 0
     )
-    with transaction.atomic():
+    with _collector_paused(), transaction.atomic():
         _skip_fk_triggers()
         ids = _next_ids(Source, Document, Metric, Claim, Figure, Attribution, AttributionLink, Tag)
         run = f"{plan.seed}-{ids[Source]}-{ids[Claim]}"  # keys stay unique when several data sets are generated
@@ -226,8 +238,10 @@ def generate(plan: SyntheticPlan, *, progress: Progress | None = None) -> dict[s
             m._meta.db_table
             for m in (Source, Document, Metric, Claim, Figure, Attribution, AttributionLink, Claim.tags.through)
         ]
-        rebuild = _secondary_indexes_dropped(tables) if plan.claims >= BULK_CLAIMS else nullcontext()
-        with rebuild, copier or nullcontext():
+        bulk = plan.claims >= BULK_CLAIMS
+        rebuild = _secondary_indexes_dropped(tables) if bulk else nullcontext()
+        recheck = _unique_constraints_dropped(tables) if bulk else nullcontext()
+        with rebuild, recheck, copier or nullcontext():
             sources = _sources(rng, plan, ids[Source], run, copier, counts)
             documents = _documents(rng, plan, ids[Document], run, [pk for pk, _ in sources], calendar, copier, counts)
             metric_rows = _metrics(rng, plan, ids[Metric], run, copier, counts)
@@ -238,32 +252,57 @@ def generate(plan: SyntheticPlan, *, progress: Progress | None = None) -> dict[s
 
 
 @contextmanager
-def _secondary_indexes_dropped(db_tables: list[str]) -> Iterator[None]:
-    """On PostgreSQL, drop the tables' indexes that back no constraint for the block and build them
-    again after it: building an index once over a million rows is several times cheaper than
-    updating it row by row (the GIN text-search index above all). Inside the load's transaction, so
-    a failed load restores them; the tables are locked until it commits, which is fine for a
-    fixture generator (not for a live database). Unique and primary-key indexes stay: they check
-    the keys."""
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the load. The load allocates ten tuples or so per
+    claim and keeps the queued ones alive until their COPY: each collection the allocations trigger
+    walks those live rows again to find no cycle among them (a tenth of the load's CPU time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@contextmanager
+def _unique_constraints_dropped(db_tables: list[str]) -> Iterator[None]:
+    """On PostgreSQL, drop the tables' unique constraints (not the primary keys, nor any a foreign
+    key points at) for the block and add them back after it. Keeping a unique index up to date costs
+    PostgreSQL more per row than storing the row itself, and it is what a large load waits on; added
+    back at the end, each is built once from sorted keys and still checks every key, only later:
+    a duplicate fails the load's transaction there instead of in the COPY.
+
+    Only while the row triggers are off (_skip_fk_triggers): PostgreSQL refuses ALTER TABLE on a
+    table with trigger events pending, which every row COPY'd with the foreign-key triggers on
+    leaves until commit. For the same reason the constraints stay when earlier writes of the
+    transaction left such events."""
     if connection.vendor != "postgresql":
         yield
         return
     with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('session_replication_role') = 'replica'")
+        if not cursor.fetchone()[0]:
+            yield
+            return
         cursor.execute(
-            "SELECT i.indexname, i.indexdef FROM pg_indexes i "
-            "WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s) AND NOT EXISTS ("
-            "  SELECT 1 FROM pg_constraint c"
-            "  WHERE c.conindid = format('%%I.%%I', i.schemaname, i.indexname)::regclass)",
-            [db_tables],
+            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "WHERE c.contype = 'u' AND c.conrelid = ANY(%s::regclass[]) AND NOT EXISTS ("
+            "  SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid)",
+            [[f'"{name}"' for name in db_tables]],
         )
-        indexes = cursor.fetchall()
-        for name, _ in indexes:
-            cursor.execute(f'DROP INDEX "{name}"')
+        constraints = cursor.fetchall()
+        try:
+            with transaction.atomic():
+                for table, name, _ in constraints:
+                    cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        except OperationalError:  # pending trigger events: load with the constraints in place
+            constraints = []
     yield
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        for _, definition in indexes:
-            cursor.execute(definition)
+        for table, name, definition in constraints:
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
 
 def _skip_fk_triggers() -> None:
@@ -411,20 +450,27 @@ def _claims(rng, plan, ids, run, sources, documents, metric_rows, tag_ids, calen
     outlier_share = plan.outlier_share
     month_below = 1 - YEAR_SHARE
     day_below = month_below - MONTH_SHARE
+    n_statuses, first_claim = len(STATUSES), ids[Claim]
+    first_figure, first_attr, first_link, first_tag = next_figure, next_attr, next_link, next_tag
+    # Rows gather in plain lists, handed to the writers every BLOCK claims: a million claims make
+    # ten million rows, and list.append costs a fraction of a Python method call each.
+    sinks = (claim_sink, tag_sink, figure_sink, attribution_sink, link_sink)
+    blocks: tuple[list[tuple], ...] = ([], [], [], [], [])
+    add_claim, add_tag, add_figure, add_attribution, add_link = (rows.append for rows in blocks)
+    no_attribution = no_document = low_reliability = 0
     started = time.monotonic()
     for n in range(plan.claims):
-        pk = ids[Claim] + n
-        status = STATUSES[int(random_() * len(STATUSES))]
+        pk = first_claim + n
+        status = STATUSES[int(random_() * n_statuses)]
         day = int(random_() * SPAN_DAYS)
-        claim_sink.write((pk, f"c-{run}-{n}", f"Synthetic claim {n} about a reported figure.", "en", status))
+        add_claim((pk, f"c-{run}-{n}", f"Synthetic claim {n} about a reported figure.", "en", status))
         tags = int(random_() * 3)
         if tags:
             first = int(random_() * n_tags)
             picked = [first, (first + 1 + int(random_() * (n_tags - 1))) % n_tags][:tags]
             for t in picked:
-                tag_sink.write((next_tag, pk, tag_ids[t]))
+                add_tag((next_tag, pk, tag_ids[t]))
                 next_tag += 1
-            counts["claim_tags"] += tags
         for position in range(1 + int(random_() * 3)):
             if hot is not None and hot_left > 0:
                 metric, hot_left = hot, hot_left - 1
@@ -452,26 +498,27 @@ def _claims(rng, plan, ids, run, sources, documents, metric_rows, tag_ids, calen
                     first_day, last_day = years[figure_day]
                     as_of, precision = dates[first_day], "year"
                 qualifier, value, lower, upper = _agreeing(rng, metric.truth(first_day), metric.truth(last_day))
-            figure_sink.write(
+            add_figure(
                 (
                     next_figure,
                     pk,
                     position,
                     metric.pk,
                     qualifier,
-                    None if value is None else Decimal(value),
-                    None if lower is None else Decimal(lower),
-                    None if upper is None else Decimal(upper),
+                    # Whole numbers as ints: psycopg writes them to a numeric column as numeric,
+                    # several times faster than a Decimal.
+                    value,
+                    lower,
+                    upper,
                     as_of,
                     precision,
                 )
             )
             next_figure += 1
-            counts["figures"] += 1
         chains = 0 if random_() < NO_CHAIN_SHARE else 1 + int(random_() * 3)
         documented, weak = False, True
         for position in range(chains):
-            attribution_sink.write((next_attr, pk, position))
+            add_attribution((next_attr, pk, position))
             length = 1 + int(random_() * 4)
             for link_position in range(length):
                 source_id, source_weak = sources[int(random_() * n_sources)]
@@ -489,7 +536,7 @@ def _claims(rng, plan, ids, run, sources, documents, metric_rows, tag_ids, calen
                     # The origin spoke on the claim's day: the date undated figures fall back to.
                     date, precision = dates[day], "day"
                     weak = weak and source_weak
-                link_sink.write(
+                add_link(
                     (
                         next_link,
                         next_attr,
@@ -502,20 +549,32 @@ def _claims(rng, plan, ids, run, sources, documents, metric_rows, tag_ids, calen
                     )
                 )
                 next_link += 1
-            counts["links"] += length
             next_attr += 1
-        counts["attributions"] += chains
         if status in REVIEWABLE:
             if not chains:
-                counts["no_attribution_claims"] += 1
+                no_attribution += 1
             else:
-                counts["no_document_claims"] += not documented
-                counts["low_reliability_claims"] += weak
-        if progress and (n + 1) % 10_000 == 0:
-            progress("claims", n + 1, plan.claims)
-    counts["claims"] = plan.claims
-    for sink in (claim_sink, figure_sink, attribution_sink, link_sink, tag_sink):
+                no_document += not documented
+                low_reliability += weak
+        if not (n + 1) % BLOCK:
+            for sink, rows in zip(sinks, blocks, strict=True):
+                sink.extend(rows)
+                rows.clear()
+            if progress and not (n + 1) % 10_000:
+                progress("claims", n + 1, plan.claims)
+    for sink, rows in zip(sinks, blocks, strict=True):
+        sink.extend(rows)
         sink.flush()
+    counts.update(
+        claims=plan.claims,
+        figures=next_figure - first_figure,
+        attributions=next_attr - first_attr,
+        links=next_link - first_link,
+        claim_tags=next_tag - first_tag,
+        no_attribution_claims=no_attribution,
+        no_document_claims=no_document,
+        low_reliability_claims=low_reliability,
+    )
     if copier is not None:
         copier.drain()
     if progress:

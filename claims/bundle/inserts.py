@@ -40,6 +40,13 @@ WRITTEN_TABLES = [
     for model in (Source, Document, Metric, Claim, Figure, Attribution, AttributionLink)
     for table in (model._meta.db_table, model.history.model._meta.db_table)
 ] + [ClaimTags._meta.db_table, HistoricalClaimTags._meta.db_table, Tag._meta.db_table]
+# The tables that grow with the claims (a claim's own rows and its parts'), current and history.
+CLAIM_TABLES = [model._meta.db_table for model in (Claim, Figure, Attribution, AttributionLink, ClaimTags)]
+CLAIM_HISTORY_TABLES = [
+    model._meta.db_table
+    for model in (Claim.history.model, Figure.history.model, Attribution.history.model,
+                  AttributionLink.history.model, HistoricalClaimTags)
+]
 
 
 class Inserts(Protocol):

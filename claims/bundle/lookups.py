@@ -41,3 +41,11 @@ def rows_key_share(model: type[models.Model], ids: Collection[int]) -> None:
             f'SELECT 1 FROM "{model._meta.db_table}" WHERE "{pk}" = ANY(%s) FOR KEY SHARE',  # noqa: S608
             [list(ids)],
         )
+
+
+def holds_fewer_rows(db_table: str, count: int) -> bool:
+    """Whether a table holds fewer than `count` rows, reading at most `count` of them (exact,
+    unlike pg_class.reltuples, which is -1 until the table is first analysed)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT count(*) FROM (SELECT 1 FROM "{db_table}" LIMIT %s) AS head', [count])  # noqa: S608 (a table name from model metadata)
+        return cursor.fetchone()[0] < count

@@ -12,11 +12,20 @@ import psycopg
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from claims.bundle import importer
 from claims.bundle.errors import BundleInvalid
 from claims.bundle.exporter import bundle_export
 from claims.bundle.importer import BundleWriter, bundle_import
-from claims.bundle.inserts import ClaimTags, CopyInserts, HistoricalClaimTags, OrmInserts
+from claims.bundle.inserts import (
+    CLAIM_HISTORY_TABLES,
+    CLAIM_TABLES,
+    ClaimTags,
+    CopyInserts,
+    HistoricalClaimTags,
+    OrmInserts,
+)
 from claims.bundle.normalise import bundle_normalise
+from claims.copyload import allocate_ids, allocate_many
 from claims.models import Attribution, AttributionLink, Claim, Figure, Metric, Tag
 from sources.models import Document, Source
 
@@ -26,6 +35,12 @@ pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the f
 VOLATILE = {"history_id", "m2m_history_id", "history_date", "created_at", "updated_at"}
 KEYED = (Source, Document, Metric, Claim)
 PARTS = (Figure, Attribution, AttributionLink)
+
+
+@pytest.fixture(autouse=True)
+def claim_batches_of_1000(monkeypatch):
+    # Smaller batches than in production, so that a bundle of 1,100 claims spans two of them.
+    monkeypatch.setattr(importer, "CLAIM_BATCH", 1000)
 
 
 def varied_bundle(claims: int) -> dict:
@@ -245,3 +260,109 @@ def test_a_stored_source_it_cites_cannot_be_deleted_before_it_commits(bundle):
     bundle_import(data=citing, progress=delete_from_elsewhere)
     assert outcomes == ["waited"]
     assert Claim.objects.get(key="afp-claim").attributions.get().links.get().source.key == "afp"
+
+
+# -- bulk imports: secondary indexes dropped while writing, built again before commit -------------
+CLAIM_SIDE = (*CLAIM_TABLES, *CLAIM_HISTORY_TABLES)
+
+
+def claim_side_indexes() -> dict[str, str]:
+    """Every index of the claim tables and their history tables, by name, with its definition
+    and whether PostgreSQL can use it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid), i.indisvalid AND i.indisready "
+            "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = ANY(%s::regclass[])",
+            [list(CLAIM_SIDE)],
+        )
+        return {name: (definition, usable) for name, definition, usable in cursor.fetchall()}
+
+
+def rekeyed(data: dict, prefix: str) -> dict:
+    return {**data, "claims": [{**record, "key": f"{prefix}{record['key']}"} for record in data["claims"]]}
+
+
+@pytest.fixture
+def bulk_from_500(monkeypatch):
+    monkeypatch.setattr(importer, "BULK_CLAIMS", 500)
+
+
+@pytest.mark.django_db
+def test_a_bulk_import_writes_without_the_secondary_indexes_and_builds_them_again(editor, bulk_from_500):
+    before = claim_side_indexes()
+    assert "claim_text_search" in before
+    seen_while_writing = []
+    bundle_import(data=varied_bundle(1100), user=editor,
+                  progress=lambda stage, done, total: seen_while_writing.append(set(claim_side_indexes())))
+    during = seen_while_writing[-1]
+    assert "claim_text_search" not in during and "figure_check_window_idx" not in during
+    # Unique indexes (keys, positions, primary keys) stay: they check the rows and serve lookups.
+    assert {"claims_claim_key_key", "figure_position_unique", "claims_historicalclaim_pkey"} <= during
+    assert claim_side_indexes() == before
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM claims_claim "
+            "WHERE to_tsvector('english', COALESCE(text, '')) @@ plainto_tsquery('english', 'number 1099')"
+        )
+        assert cursor.fetchone()[0] >= 1
+
+
+@pytest.mark.django_db
+def test_a_bulk_import_writes_the_same_rows_and_history_as_the_portable_path(editor, bulk_from_500):
+    data = varied_bundle(1100)
+    fast, portable = snapshot(data, user=editor, fast=True), snapshot(data, user=editor, fast=False)
+    assert fast["rows"] == portable["rows"]
+    assert fast["history"] == portable["history"]
+    assert fast["tag_history"] == portable["tag_history"]
+
+
+@pytest.mark.django_db
+def test_a_failed_bulk_import_leaves_every_index_and_no_row(editor, bulk_from_500):
+    before = claim_side_indexes()
+    data = varied_bundle(1100)
+    data["claims"][1099]["figures"][0]["metric"] = "nope"
+    with pytest.raises(BundleInvalid):
+        bundle_import(data=data, user=editor)
+    assert claim_side_indexes() == before
+    assert not Claim.objects.exists() and not Figure.history.exists()
+
+
+@pytest.mark.django_db
+def test_a_bulk_import_the_database_refuses_mid_way_leaves_every_index(editor, bulk_from_500):
+    data = varied_bundle(1100)
+    # A chain stored under an id the sequence is yet to hand out: the second write batch reaches it,
+    # after the indexes were dropped and the first batch written, and the database refuses it.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value FROM claims_attribution_id_seq")
+        clash = cursor.fetchone()[0] + 1050
+    Attribution.objects.create(id=clash, claim=Claim.objects.create(key="holder", text="Holder"), position=0)
+    before = claim_side_indexes()
+    with pytest.raises(IntegrityError):
+        bundle_import(data=data, user=editor)
+    assert claim_side_indexes() == before
+    assert list(Claim.objects.values_list("key", flat=True)) == ["holder"]
+
+
+@pytest.mark.django_db
+def test_an_import_smaller_than_the_claim_table_keeps_its_indexes(editor, bulk_from_500):
+    bundle_import(data=varied_bundle(600), user=editor)
+    seen_while_writing = []
+    bundle_import(data=rekeyed(varied_bundle(550), "second-"), user=editor,
+                  progress=lambda stage, done, total: seen_while_writing.append(set(claim_side_indexes())))
+    assert "claim_text_search" in seen_while_writing[-1]
+    assert Claim.objects.count() == 1150
+
+
+@pytest.mark.django_db
+def test_ids_taken_from_a_sequence_are_right_whether_or_not_they_run_unbroken():
+    first = allocate_many({("claims_figure", "id"): 5, ("claims_claim", "id"): 3, ("claims_attribution", "id"): 0})
+    assert set(first) == {("claims_figure", "id"), ("claims_claim", "id")}
+    figures = first[("claims_figure", "id")]
+    assert figures == list(range(figures[0], figures[0] + 5))
+    # A sequence that does not step by one (as when other writers take values in between) gives
+    # its values one by one instead of as a run.
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER SEQUENCE claims_figure_id_seq INCREMENT BY 3")
+    spaced = allocate_ids("claims_figure", 4)
+    assert spaced == [figures[-1] + 3 * n for n in range(1, 5)]

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from claims.checks.engine import sweep_all
-from claims.models import Attribution, Claim, Figure, Flag, Metric
+from claims.models import Attribution, AttributionLink, Claim, Figure, Flag, Metric
 from claims.synthetic import MAX_OUTLIERS_PER_METRIC, SyntheticPlan, generate
 from sources.models import Source
 
@@ -125,9 +125,97 @@ def test_a_large_load_rebuilds_every_index_it_drops(monkeypatch):
             )
             return cursor.fetchall()
 
-    before = indexes()
+    def unique_constraints() -> list[tuple[str, str]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'u' "
+                "AND conrelid IN ('claims_claim'::regclass, 'claims_figure'::regclass, "
+                "'claims_attributionlink'::regclass, 'sources_document'::regclass) ORDER BY 1"
+            )
+            return cursor.fetchall()
+
+    before, constraints = indexes(), unique_constraints()
     monkeypatch.setattr(synthetic, "BULK_CLAIMS", 10)
     generate(SyntheticPlan(claims=60, seed=4))
     assert indexes() == before
+    # The unique constraints dropped for the load come back as constraints, not as bare indexes.
+    assert unique_constraints() == constraints
+    assert ("claims_claim_key_key", "UNIQUE (key)") in constraints
     assert any("gin" in definition for _, definition in before)  # the text-search index among them
     assert Claim.objects.filter(text__contains="reported").count() == 60
+
+
+@pytest.mark.django_db
+def test_a_large_load_still_rejects_a_duplicate_key():
+    from django.db import IntegrityError, connection, transaction
+
+    from claims.synthetic import _skip_fk_triggers, _unique_constraints_dropped
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the unique constraints are dropped and added back on PostgreSQL only")
+    accepted = False
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _skip_fk_triggers()  # as generate() does first
+        Claim.objects.create(key="twice", text="first")
+        with _unique_constraints_dropped([Claim._meta.db_table]):
+            Claim.objects.create(key="twice", text="second")
+            accepted = True  # while the constraint is away; the load fails when it comes back
+    assert accepted
+    assert not Claim.objects.filter(key="twice").exists()
+
+
+@pytest.mark.django_db
+def test_after_writes_with_triggers_on_a_large_load_keeps_the_unique_constraints():
+    from django.db import IntegrityError, connection, transaction
+
+    from claims.synthetic import _skip_fk_triggers, _unique_constraints_dropped
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the unique constraints are dropped and added back on PostgreSQL only")
+    # This write leaves foreign-key trigger events pending until commit, which forbid ALTER TABLE.
+    Claim.objects.create(key="twice", text="first")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _skip_fk_triggers()
+        with _unique_constraints_dropped([Claim._meta.db_table]):
+            with pytest.raises(IntegrityError), transaction.atomic():
+                Claim.objects.create(key="twice", text="second")  # refused at once: the constraint stayed
+            raise IntegrityError("leave the block")
+    assert list(Claim.objects.values_list("text", flat=True)) == ["first"]
+
+
+@pytest.mark.django_db
+def test_a_seed_gives_the_same_claims_chains_and_tags_whatever_the_block(monkeypatch):
+    from claims import synthetic
+
+    def shape(since: int) -> list:
+        claims = Claim.objects.filter(id__gt=since)
+        return [
+            list(claims.order_by("id").values_list("status", flat=True)),
+            list(
+                Claim.tags.through.objects.filter(claim__in=claims).order_by("id").values_list("tag__name", flat=True)
+            ),
+            list(
+                AttributionLink.objects.filter(attribution__claim__in=claims)
+                .order_by("id")
+                .values_list("attribution__position", "position", "verb", "date", "document__published")
+            ),
+        ]
+
+    first_counts = generate(SyntheticPlan(claims=150, seed=9))
+    first = shape(0)
+    top = Claim.objects.order_by("-id").values_list("id", flat=True).first()
+    # Rows handed to the writers every few claims instead of once at the end: the same data set.
+    monkeypatch.setattr(synthetic, "BLOCK", 7)
+    again_counts = generate(SyntheticPlan(claims=150, seed=9))
+    assert shape(top) == first
+    assert {k: v for k, v in again_counts.items() if k != "seconds"} == {
+        k: v for k, v in first_counts.items() if k != "seconds"
+    }
+
+
+def test_the_load_hands_the_garbage_collector_back(db):
+    import gc
+
+    assert gc.isenabled()
+    generate(SyntheticPlan(claims=20, seed=1))
+    assert gc.isenabled()
