@@ -71,8 +71,21 @@ def checks_sweep_unverified_all_task(*_previous) -> int:
     from claims.checks.engine import unverified_batches
 
     batches = unverified_batches()
-    group(checks_sweep_unverified_task.si(first_id=lo, last_id=hi) for lo, hi in batches).apply_async()
+    stage_three = checks_sweep_finish_task.si()
+    if batches:
+        chain(group(checks_sweep_unverified_task.si(first_id=lo, last_id=hi) for lo, hi in batches),
+              stage_three).apply_async()
+    else:
+        stage_three.apply_async()
     return len(batches)
+
+
+@shared_task(base=ChecksTask, name="claims.checks_sweep_finish")
+def checks_sweep_finish_task(*_previous) -> None:
+    """Last stage of the sweep: fresh planner statistics for the flags it wrote."""
+    from claims.checks.flagwrites import flags_statistics_refresh
+
+    flags_statistics_refresh()
 
 
 @shared_task(base=ChecksTask, name="claims.checks_sweep")

@@ -14,6 +14,7 @@ from django.db.models import Count, Max, Min, Q
 from claims.checks import facts, neighbours
 from claims.checks.explain import unverified_sentence
 from claims.checks.flags import Finding, RecomputeSummary, checks_user, flags_recompute
+from claims.checks.flagwrites import flags_statistics_refresh
 from claims.checks.rules import ClaimFacts, FigureFacts, conflict_code, figures_match, unverified_codes
 from claims.checks.rules import independent as rules_independent
 from claims.checks.sweep import ConflictMap, add_conflict, metric_conflicts, metric_matches
@@ -287,6 +288,7 @@ def sweep_all(*, user=None) -> RecomputeSummary:
         summary.update(sweep_metrics(metric_ids=group, user=user, tree=tree))
     for first_id, last_id in unverified_batches():
         summary.update(sweep_unverified(first_id=first_id, last_id=last_id, user=user, tree=tree))
+    flags_statistics_refresh()
     return summary
 
 

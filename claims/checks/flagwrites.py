@@ -84,3 +84,13 @@ def flags_update_set_based(flags: list[Flag], *, user, now: dt.datetime) -> None
             [now, now, "~", user.pk],
         )
         cursor.execute("TRUNCATE flag_change_tmp")
+
+
+def flags_statistics_refresh() -> None:
+    """ANALYZE the flag table after a sweep. A first sweep adds hundreds of thousands of flags at
+    once; until autovacuum gets to the table the planner guesses, and for "the flags of these
+    claims" it guessed a scan of a whole unique index (35 ms at 1,000,000 claims instead of 0.1 ms),
+    which every incremental check pays. Cheap: ANALYZE reads a fixed-size sample."""
+    if supported():
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {_FLAG}")

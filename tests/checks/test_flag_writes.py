@@ -57,3 +57,14 @@ def test_it_keeps_one_flag_when_a_finding_is_inserted_again(disjoint):
     second = flags_recompute(findings=[finding], scope=Q(pk__in=[]), user=user)
     assert first[("disjoint_figures", "opened")] == 1 and second[("disjoint_figures", "opened")] == 0
     assert Flag.objects.count() == 1 and Flag.history.count() == 1
+
+
+def test_a_sweep_leaves_the_planner_statistics_of_the_flags_it_wrote(disjoint):
+    from django.db import connection
+
+    sweep_all()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'claims_flag'::regclass")
+        (estimated,) = cursor.fetchone()
+    # ANALYZE ran in this transaction, so it counted the flags the sweep just wrote.
+    assert estimated == Flag.objects.count() > 0
