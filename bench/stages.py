@@ -82,18 +82,12 @@ def stage_sweep(workers: int) -> dict:
     message. The second then runs in this process and must change no flag: the workers' flags are
     the in-process ones."""
     _setup()
-    from django.db import connection
-
+    from bench.sweep import read_figures_once
     from claims.checks.engine import sweep_all
     from claims.models import Flag
 
     user = _bench_user()
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT id, claim_id, metric_id, qualifier, value, lower, upper, as_of, as_of_precision "
-                       "FROM claims_figure")
-        rows = len(cursor.fetchall())
-    read_once = time.perf_counter() - started
+    rows, read_once = read_figures_once()
     log(f"sweep: PostgreSQL reads {rows:,} figure rows once in {read_once:.2f} s")
     runs = []
     if workers:
