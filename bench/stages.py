@@ -82,7 +82,7 @@ def stage_sweep(workers: int) -> dict:
     message. The second then runs in this process and must change no flag: the workers' flags are
     the in-process ones."""
     _setup()
-    from bench.sweep import read_figures_once
+    from bench.sweep import read_figures_once, sweep_workers
     from claims.checks.engine import sweep_all
     from claims.models import Flag
 
@@ -91,7 +91,9 @@ def stage_sweep(workers: int) -> dict:
     log(f"sweep: PostgreSQL reads {rows:,} figure rows once in {read_once:.2f} s")
     runs = []
     if workers:
-        runs.append(round(_sweep_on_workers(workers), 2))
+        # The bench's own Redis database (the stages' CELERY_BROKER_URL), flushed before and after.
+        with sweep_workers(workers, os.environ["CELERY_BROKER_URL"]) as timed_sweep:
+            runs.append(round(timed_sweep(), 2))
         log(f"sweep: first sweep on {workers} Celery workers {runs[-1]:.1f} s")
     while len(runs) < 2:
         started = time.perf_counter()
@@ -104,26 +106,6 @@ def stage_sweep(workers: int) -> dict:
     return {"figure_rows": rows, "read_once_s": round(read_once, 2), "first_sweep_s": runs[0],
             "second_sweep_s": runs[1], "ratio_to_read": round(runs[0] / max(read_once, 1e-6), 1),
             "first_sweep_workers": workers, "open_flags": Flag.objects.filter(status="open").count()}
-
-
-def _sweep_on_workers(count: int) -> float:
-    """bench.sweep's production timing, on the bench's own Redis database (flushed first)."""
-    import redis
-    from celery import Celery
-
-    from bench.sweep import start_workers, stop_workers, sweep_with_workers, wait_for_workers
-
-    broker = os.environ["CELERY_BROKER_URL"]
-    client = redis.Redis.from_url(broker)
-    client.flushdb()
-    env = {**os.environ, "CELERY_RESULT_BACKEND": broker}
-    app = Celery(broker=broker, backend=broker)
-    workers = start_workers(count, env)
-    try:
-        return sweep_with_workers(app, client, wait_for_workers(app, workers))
-    finally:
-        stop_workers(workers)
-        client.flushdb()
 
 
 def stage_incremental() -> dict:

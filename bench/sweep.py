@@ -28,6 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 FIGURES_PER_METRIC = 100_000
@@ -206,6 +208,26 @@ def sweep_with_workers(app, client, hostnames: list[str]) -> float:
         idle_since = time.perf_counter()
 
 
+@contextmanager
+def sweep_workers(count: int, broker_url: str) -> Iterator[Callable[[], float]]:
+    """`count` real worker processes on a Redis database of their own (flushed before and after);
+    yields a function that runs one production sweep on them and returns its wall time."""
+    import redis
+    from celery import Celery
+
+    client = redis.Redis.from_url(broker_url)
+    client.flushdb()
+    env = {**os.environ, "CELERY_BROKER_URL": broker_url, "CELERY_RESULT_BACKEND": broker_url}
+    app = Celery(broker=broker_url, backend=broker_url)
+    workers = start_workers(count, env)
+    try:
+        hostnames = wait_for_workers(app, workers)
+        yield lambda: sweep_with_workers(app, client, hostnames)
+    finally:
+        stop_workers(workers)
+        client.flushdb()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--figures", type=int, default=1_000_000)
@@ -240,22 +262,10 @@ def main() -> None:
 
     labels = ("first sweep (fills the check columns)", "second sweep (nothing changed)")
     if args.workers:
-        import redis
-        from celery import Celery
-
-        client = redis.Redis.from_url(args.broker_url)
-        client.flushdb()
-        env = {**os.environ, "CELERY_BROKER_URL": args.broker_url, "CELERY_RESULT_BACKEND": args.broker_url}
-        app = Celery(broker=args.broker_url, backend=args.broker_url)
-        workers = start_workers(args.workers, env)
-        try:
-            hostnames = wait_for_workers(app, workers)
+        with sweep_workers(args.workers, args.broker_url) as timed_sweep:
             for label in labels:
-                elapsed = sweep_with_workers(app, client, hostnames)
+                elapsed = timed_sweep()
                 print(f"{label}, {args.workers} Celery workers: {elapsed:.1f} s, load {os.getloadavg()[0]:.1f}")
-        finally:
-            stop_workers(workers)
-            client.flushdb()
         started = time.perf_counter()
         summary = sweep_all()
         changes = sum(summary.values())

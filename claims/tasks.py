@@ -71,12 +71,8 @@ def checks_sweep_unverified_all_task(*_previous) -> int:
     from claims.checks.engine import unverified_batches
 
     batches = unverified_batches()
-    stage_three = checks_sweep_finish_task.si()
-    if batches:
-        chain(group(checks_sweep_unverified_task.si(first_id=lo, last_id=hi) for lo, hi in batches),
-              stage_three).apply_async()
-    else:
-        stage_three.apply_async()
+    _fan_out([checks_sweep_unverified_task.si(first_id=lo, last_id=hi) for lo, hi in batches],
+             then=checks_sweep_finish_task.si())
     return len(batches)
 
 
@@ -98,11 +94,7 @@ def checks_sweep_task() -> int:
     from claims.checks.engine import sweep_metric_groups
 
     groups = sweep_metric_groups(settings.CHECKS_SWEEP_GROUP_FIGURES)
-    stage_two = checks_sweep_unverified_all_task.si()
-    if groups:
-        chain(group(checks_sweep_metrics_task.si(ids) for ids in groups), stage_two).apply_async()
-    else:
-        stage_two.apply_async()
+    _fan_out([checks_sweep_metrics_task.si(ids) for ids in groups], then=checks_sweep_unverified_all_task.si())
     return len(groups)
 
 
@@ -111,6 +103,15 @@ def flags_digest_task() -> int:
     from claims.checks.digest import flags_digest_send
 
     return flags_digest_send()
+
+
+def _fan_out(tasks: list, *, then) -> None:
+    """Queue the tasks to run in parallel, and `then` once every one of them is done (at once when
+    there are none: a chord over an empty group would never fire)."""
+    if tasks:
+        chain(group(tasks), then).apply_async()
+    else:
+        then.apply_async()
 
 
 def _counts(summary) -> dict:

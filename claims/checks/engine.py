@@ -3,7 +3,6 @@ claim-id batches) and the incremental path for the claims a write touched."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -19,7 +18,6 @@ from claims.checks.rules import ClaimFacts, FigureFacts, conflict_code, figures_
 from claims.checks.rules import independent as rules_independent
 from claims.checks.sweep import ConflictMap, add_conflict, metric_conflicts, metric_matches
 from claims.models import Claim, Figure, Flag, FlagKind, Metric
-from sources.dates import Period
 
 log = logging.getLogger(__name__)
 UNVERIFIED_BATCH = 20000
@@ -467,12 +465,8 @@ def _neighbour_matches(
     pass."""
     _share_root, independent = _relations(roots)
     new = [r.facts for r in focus if r.facts.period is not None]
-    old = [
-        FigureFacts(r.facts.id, r.facts.claim_id,
-                    facts.interval_of_columns(r.stored.lo, r.stored.lo_open, r.stored.hi, r.stored.hi_open),
-                    Period(r.stored.first, r.stored.last))
-        for r in focus if r.stored.first is not None and r.stored.lo is not None
-    ] + list(gone)
+    old = [f for r in focus if (f := facts.facts_of_columns(r.facts.id, r.facts.claim_id, r.stored)) is not None]
+    old += gone
     # figures_match and independence are symmetric, so one pass over the neighbours answers both
     # "does an edited figure match this neighbour" and "does this neighbour match an edited figure".
     result: dict[int, bool] = {r.facts.id: False for r in focus}
@@ -484,8 +478,11 @@ def _neighbour_matches(
     # runs for every one of the thousands of neighbours. A neighbour's period [first, last] is within
     # window_days of [a, b] exactly when first <= b + w and last >= a - w.
     empty: frozenset[int] = frozenset()
-    new_keys = [(f.id, *f.interval, *_reach(f.period, window_days), roots.get(f.claim_id, empty)) for f in new]
-    old_keys = [(*f.interval, *_reach(f.period, window_days)) for f in old]
+    def reach(f: FigureFacts) -> tuple:
+        return neighbours.reach(f.period.first, f.period.last, window_days)
+
+    new_keys = [(f.id, *f.interval, *reach(f), roots.get(f.claim_id, empty)) for f in new]
+    old_keys = [(*f.interval, *reach(f)) for f in old]
     for s in near:
         s_lo, s_hi = s.facts.interval
         s_first, s_last = s.facts.period.first, s.facts.period.last
@@ -545,14 +542,6 @@ def _neighbour_matches(
 def _side(figure: FigureFacts, roots: frozenset[int]) -> neighbours.Side:
     return neighbours.Side(figure.interval.lo, figure.interval.hi, figure.period.first, figure.period.last,
                            facts.roots_text(roots))
-
-
-def _reach(period: Period, window_days: int) -> tuple[dt.date, dt.date]:
-    """The days a neighbour's period must reach to be within window_days of this period."""
-    reach = dt.timedelta(days=window_days)
-    first = period.first - reach if period.first > dt.date.min + reach else dt.date.min
-    last = period.last + reach if period.last < dt.date.max - reach else dt.date.max
-    return first, last
 
 
 def _set_matched(flips: dict[int, bool]) -> None:

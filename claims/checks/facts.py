@@ -224,6 +224,15 @@ def interval_of_columns(lo: Decimal, lo_open: bool, hi: Decimal | None, hi_open:
     return Interval(lo_key, hi_key)
 
 
+def facts_of_columns(fid: int, claim_id: int, columns: CheckColumns) -> FigureFacts | None:
+    """A figure's facts as its check columns hold them (what the checks last compared); None when
+    they hold no period (never filled, or undated)."""
+    if columns.first is None or columns.lo is None:
+        return None
+    return FigureFacts(fid, claim_id, interval_of_columns(columns.lo, columns.lo_open, columns.hi, columns.hi_open),
+                       Period(columns.first, columns.last))
+
+
 class RefreshedFigure(NamedTuple):
     facts: FigureFacts
     columns: CheckColumns

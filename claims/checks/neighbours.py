@@ -19,10 +19,9 @@ from typing import NamedTuple
 
 from django.db.models import Q
 
-from claims.checks.facts import SLACK, CheckColumns, interval_of_columns, window_filter
+from claims.checks.facts import SLACK, CheckColumns, facts_of_columns, window_filter
 from claims.checks.rules import FigureFacts
 from claims.models import Figure
-from sources.dates import Period
 
 NOTHING = Q(pk__in=[])
 
@@ -71,15 +70,18 @@ def maybe_disjoint(side: Side) -> Q:
     return where
 
 
+def reach(first: dt.date, last: dt.date, window_days: int) -> tuple[dt.date, dt.date]:
+    """The days another period must reach to be at most window_days from [first, last]: it must
+    start no later than the second and end no earlier than the first (clamped to the calendar)."""
+    days = dt.timedelta(days=window_days)
+    return (first - days if first > dt.date.min + days else dt.date.min,
+            last + days if last < dt.date.max - days else dt.date.max)
+
+
 def within_reach(side: Side, window_days: int) -> Q:
     """Stored periods at most window_days from the side's."""
-    reach = dt.timedelta(days=window_days)
-    where = Q()
-    if side.last < dt.date.max - reach:
-        where &= Q(check_first__lte=side.last + reach)
-    if side.first > dt.date.min + reach:
-        where &= Q(check_last__gte=side.first - reach)
-    return where
+    from_day, to_day = reach(side.first, side.last, window_days)
+    return Q(check_first__lte=to_day, check_last__gte=from_day)
 
 
 def independent_of(side: Side) -> Q:
@@ -97,6 +99,11 @@ def matches_side(side: Side, window_days: int) -> Q:
     """Figures that certainly corroborate the side (and that it corroborates): close enough, strictly
     overlapping, independent."""
     return strict_overlap(side) & within_reach(side, window_days) & independent_of(side)
+
+
+def may_match_side(side: Side, window_days: int) -> Q:
+    """Figures that may corroborate the side (a superset of matches_side: overlap within the slack)."""
+    return loose_overlap(side) & within_reach(side, window_days) & independent_of(side)
 
 
 def worth_reading(
@@ -121,14 +128,12 @@ def worth_reading(
     for side in new:
         where |= maybe_disjoint(side) & within_reach(side, 0 if cumulative else window_days)
         if side.roots:
-            close = loose_overlap(side) & within_reach(side, window_days)
-            where |= Q(check_matched=False) & close & independent_of(side)
+            where |= Q(check_matched=False) & may_match_side(side, window_days)
             kept |= matches_side(side, window_days)
     for side in unproven:
-        where |= loose_overlap(side) & within_reach(side, window_days) & independent_of(side)
+        where |= may_match_side(side, window_days)
     for side in old:
-        where |= (Q(check_matched=True) & loose_overlap(side) & within_reach(side, window_days)
-                  & independent_of(side) & ~kept)
+        where |= Q(check_matched=True) & may_match_side(side, window_days) & ~kept
     return where
 
 
@@ -167,8 +172,8 @@ class Gone(NamedTuple):
 
 
 def gone_from_record(record: dict) -> Gone:
-    lo, hi = Decimal(record["lo"]), None if record["hi"] is None else Decimal(record["hi"])
     first, last = dt.date.fromisoformat(record["first"]), dt.date.fromisoformat(record["last"])
-    interval = interval_of_columns(lo, record["lo_open"], hi, record["hi_open"])
-    return Gone(int(record["metric"]), Side(lo, hi, first, last, record["roots"]),
-                FigureFacts(int(record["id"]), int(record["claim"]), interval, Period(first, last)))
+    columns = CheckColumns(first, last, None, Decimal(record["lo"]), record["lo_open"],
+                           None if record["hi"] is None else Decimal(record["hi"]), record["hi_open"])
+    return Gone(int(record["metric"]), side_of(columns, record["roots"]),
+                facts_of_columns(int(record["id"]), int(record["claim"]), columns))

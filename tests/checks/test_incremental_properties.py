@@ -86,15 +86,21 @@ def apply(edit, metrics, sources, claims) -> tuple[list[int], list[int], list[di
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=EDITS)
 def test_it_keeps_incremental_flags_equal_to_a_full_sweep(edits):
+    assert_checked_edits_agree_with_a_sweep(scene, edits, open_keys)
+
+
+def assert_checked_edits_agree_with_a_sweep(make_scene, edits, observe) -> None:
+    """Apply the edits one by one, each checked as its queued task would check it; after each,
+    what `observe` reads must be what a full sweep then leaves. Rolled back at the end."""
     with transaction.atomic():
-        metrics, sources, claims = scene(Builder())
+        metrics, sources, claims = make_scene(Builder())
         sweep_all()
         for edit in edits:
             claim_ids, metric_ids, gone = apply(edit, metrics, sources, claims)
             checks_run(claim_ids=claim_ids, metric_ids=metric_ids, gone=gone)
-            incremental = open_keys()
+            incremental = observe()
             sweep_all()
-            assert incremental == open_keys(), edit
+            assert incremental == observe(), edit
         transaction.set_rollback(True)
 
 
@@ -123,13 +129,4 @@ def stored_matches() -> dict[int, bool | None]:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=EDITS)
 def test_it_keeps_corroboration_in_a_crowded_metric_equal_to_a_full_sweep(edits):
-    with transaction.atomic():
-        metrics, sources, claims = crowded_scene(Builder())
-        sweep_all()
-        for edit in edits:
-            claim_ids, metric_ids, gone = apply(edit, metrics, sources, claims)
-            checks_run(claim_ids=claim_ids, metric_ids=metric_ids, gone=gone)
-            incremental = (open_keys(), stored_matches())
-            sweep_all()
-            assert incremental == (open_keys(), stored_matches()), edit
-        transaction.set_rollback(True)
+    assert_checked_edits_agree_with_a_sweep(crowded_scene, edits, lambda: (open_keys(), stored_matches()))

@@ -116,23 +116,24 @@ def test_a_large_load_rebuilds_every_index_it_drops(monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("the indexes are dropped and rebuilt on PostgreSQL only")
 
-    def indexes() -> list[tuple[str, str]]:
+    def rows(sql: str) -> list[tuple[str, str]]:
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-                "AND tablename IN ('claims_claim', 'claims_figure', 'claims_attributionlink', 'sources_document') "
-                "ORDER BY 1"
-            )
+            cursor.execute(sql)
             return cursor.fetchall()
 
+    def indexes() -> list[tuple[str, str]]:
+        return rows(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND tablename IN ('claims_claim', 'claims_figure', 'claims_attributionlink', 'sources_document') "
+            "ORDER BY 1"
+        )
+
     def unique_constraints() -> list[tuple[str, str]]:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'u' "
-                "AND conrelid IN ('claims_claim'::regclass, 'claims_figure'::regclass, "
-                "'claims_attributionlink'::regclass, 'sources_document'::regclass) ORDER BY 1"
-            )
-            return cursor.fetchall()
+        return rows(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'u' "
+            "AND conrelid IN ('claims_claim'::regclass, 'claims_figure'::regclass, "
+            "'claims_attributionlink'::regclass, 'sources_document'::regclass) ORDER BY 1"
+        )
 
     before, constraints = indexes(), unique_constraints()
     monkeypatch.setattr(synthetic, "BULK_CLAIMS", 10)
