@@ -270,11 +270,17 @@ def main() -> None:
     path.write_text(json.dumps(outcome, indent=2, default=str) + "\n")
     print(f"{args.claims:,} claims; targets are for 1,000,000 claims; load average at the end "
           f"{outcome['machine']['load_average']}; {outcome['total_s']:.0f} s in all")
+    settings = outcome["machine"].get("postgresql_settings", {})
+    print("PostgreSQL: " + ", ".join(f"{name}={value}" for name, value in settings.items()))
     print(table(outcome["verdicts"]))
     stages_done = outcome["stages"]
     if "requests_per_s" in stages_done.get("gunicorn_uncached", {}):
         print(f"API list under gunicorn with the response cache off: "
               f"{stages_done['gunicorn_uncached']['requests_per_s']:,.1f} req/s")
+    if "recurring_sweep_workers_s" in stages_done.get("sweep", {}):
+        sweep = stages_done["sweep"]
+        print(f"recurring full sweep (checks up to date) on {sweep['first_sweep_workers']} Celery workers: "
+              f"{sweep['recurring_sweep_workers_s']:,.1f} s")
     if "outlier_edit" in stages_done.get("incremental", {}):
         edit, undo = stages_done["incremental"]["outlier_edit"], stages_done["incremental"]["outlier_undo"]
         print(f"incremental check of an edit that makes the figure an outlier: {edit['ms']:,.0f} ms "

@@ -74,21 +74,31 @@ def machine() -> dict:
     """What the figures depend on. The load average matters: the machine is shared with other jobs."""
     with open("/proc/meminfo") as meminfo:
         total_kb = int(next(line for line in meminfo if line.startswith("MemTotal")).split()[1])
-    try:
-        postgres = subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc", "SHOW server_version"],
-            capture_output=True, text=True, timeout=10, check=False,
-        ).stdout.strip()
-    except OSError:
-        postgres = "?"
     return {
         "cpus": os.cpu_count(),
         "memory_gb": round(total_kb / 1024 / 1024, 1),
-        "postgresql": postgres,
+        "postgresql": _postgres_setting("server_version"),
+        # The server settings the sweep and the loads are most sensitive to (docs/performance.md):
+        # with the defaults (128MB, 1GB) a first sweep of a million claims checkpoints every few
+        # seconds and the backends evict their own dirty pages.
+        "postgresql_settings": {name: _postgres_setting(name) for name in POSTGRES_SETTINGS},
         "python": platform.python_version(),
         "kernel": platform.release(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+POSTGRES_SETTINGS = ("shared_buffers", "max_wal_size", "work_mem", "jit", "random_page_cost")
+
+
+def _postgres_setting(name: str) -> str:
+    try:
+        return subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc", f"SHOW {name}"],
+            capture_output=True, text=True, timeout=10, check=False,
+        ).stdout.strip() or "?"
+    except OSError:
+        return "?"
 
 
 def result_path(claims: int, today: dt.date | None = None) -> Path:

@@ -80,7 +80,8 @@ def stage_sweep(workers: int) -> dict:
     (one task at a time each, as in the compose file) run the beat's `claims.checks_sweep`, which fans
     out per metric group and claim batch; it is timed from queueing until the broker holds no
     message. The second then runs in this process and must change no flag: the workers' flags are
-    the in-process ones."""
+    the in-process ones. With workers, a third runs on them again: the recurring (hourly) sweep over
+    checks that are up to date, which must write nothing either."""
     _setup()
     from bench.sweep import read_figures_once, sweep_workers
     from claims.checks.engine import sweep_all
@@ -103,9 +104,19 @@ def stage_sweep(workers: int) -> dict:
         log(f"sweep: {('first', 'second')[len(runs) - 1]} sweep in process {runs[-1]:.1f} s, {changes:,} flag changes")
     if workers and changes:
         raise RuntimeError(f"the in-process sweep after the workers' changed {changes:,} flags")
+    recurring = {}
+    if workers:
+        # The sweep the beat runs every hour, on the same workers, over checks that are up to date:
+        # it must write nothing (no flag history row), like the in-process one.
+        history = Flag.history.count()
+        with sweep_workers(workers, os.environ["CELERY_BROKER_URL"]) as timed_sweep:
+            recurring["recurring_sweep_workers_s"] = round(timed_sweep(), 2)
+        log(f"sweep: recurring sweep on {workers} Celery workers {recurring['recurring_sweep_workers_s']:.1f} s")
+        if Flag.history.count() != history:
+            raise RuntimeError("the recurring sweep on the workers changed flags")
     return {"figure_rows": rows, "read_once_s": round(read_once, 2), "first_sweep_s": runs[0],
             "second_sweep_s": runs[1], "ratio_to_read": round(runs[0] / max(read_once, 1e-6), 1),
-            "first_sweep_workers": workers, "open_flags": Flag.objects.filter(status="open").count()}
+            "first_sweep_workers": workers, **recurring, "open_flags": Flag.objects.filter(status="open").count()}
 
 
 def stage_incremental() -> dict:

@@ -14,6 +14,7 @@ from claims.checks import facts, neighbours
 from claims.checks.explain import unverified_sentence
 from claims.checks.flags import Finding, RecomputeSummary, checks_user, flags_recompute
 from claims.checks.flagwrites import flags_statistics_refresh
+from claims.checks.idsets import ids_filters
 from claims.checks.rules import ClaimFacts, FigureFacts, conflict_code, figures_match, unverified_codes
 from claims.checks.rules import independent as rules_independent
 from claims.checks.sweep import ConflictMap, add_conflict, metric_conflicts, metric_matches
@@ -34,6 +35,16 @@ def _lock_metric(metric_id: int) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, metric_id])
+
+
+def _sweep_settings() -> None:
+    """Per transaction: no parallel query workers and no JIT for the sweep's statements. The sweep
+    already keeps every core busy with one task per worker; a parallel plan adds processes that
+    compete with the other tasks, and JIT spends tens of milliseconds compiling each large read
+    that runs once (a tenth of a group's database time)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off")
 
 
 def _lock_metrics(metric_ids: list[int]) -> None:
@@ -150,11 +161,17 @@ def sweep_metrics(
     tree = tree or facts.SourceTree()
     ids = sorted(metrics)
     with transaction.atomic():
+        _sweep_settings()
         _lock_metrics(ids)
         in_group = Figure.objects.filter(metric_id__in=ids)
-        refreshed = facts.refreshed_figures(in_group, {m.id: m.tolerance for m in metrics.values()})
-        metric_of = dict(in_group.order_by().values_list("id", "metric_id"))
-        roots = facts.origin_roots(Q(attribution__claim_id__in=in_group.values("claim_id")), tree)
+        placed = list(in_group.order_by().values_list("id", "metric_id", "claim_id", "as_of"))
+        metric_of = {fid: metric_id for fid, metric_id, _, _ in placed}
+        chains = facts.claim_chains(sorted({claim_id for _, _, claim_id, _ in placed}))
+        undated = {claim_id for _, _, claim_id, as_of in placed if as_of is None}
+        refreshed = facts.refreshed_figures(
+            in_group, {m.id: m.tolerance for m in metrics.values()}, fallback=facts.dates_of_chains(chains, undated)
+        )
+        roots = facts.roots_of_chains(chains, tree)
         share_root, independent = _relations(roots)
         stored_roots = {claim_id: facts.roots_text(found) for claim_id, found in roots.items()}
         by_metric: dict[int, list[FigureFacts]] = defaultdict(list)
@@ -178,6 +195,8 @@ def sweep_metrics(
         })
         summary = flags_recompute(
             findings=findings, scope=Q(kind=FlagKind.CONFLICT, metric_id__in=ids), user=user,
+            chain_names=lambda claim_id: [[tree.name(sid) for sid in facts.chain_sources(chain)]
+                                          for chain in chains.get(claim_id, [])],
         )
         if with_unverified:
             moved = sorted({r.facts.claim_id for r in refreshed if r.stored_matched != matched[r.facts.id]})
@@ -231,6 +250,7 @@ def sweep_unverified(
     tree = tree or facts.SourceTree()
     rows = Claim.objects.filter(id__gte=first_id, id__lte=last_id).order_by().values_list("id", "status")
     with transaction.atomic():
+        _sweep_settings()
         return flags_recompute(
             findings=_unverified_findings(rows, tree, (first_id, last_id)),
             scope=Q(kind=FlagKind.UNVERIFIED, claim_a_id__gte=first_id, claim_a_id__lte=last_id),
@@ -547,6 +567,6 @@ def _side(figure: FigureFacts, roots: frozenset[int]) -> neighbours.Side:
 def _set_matched(flips: dict[int, bool]) -> None:
     for value in (True, False):
         ids = [fid for fid, matched in flips.items() if matched is value]
-        for chunk in facts.chunked(ids):
-            Figure.objects.filter(id__in=chunk).update(check_matched=value)
+        for where in ids_filters("id", ids):
+            Figure.objects.filter(where).update(check_matched=value)
 

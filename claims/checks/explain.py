@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
+from claims.checks.idsets import ids_filters
 from claims.checks.periods import SPAN_DAY, SPAN_MONTH
 from claims.checks.rules import DECREASE, LOW_RELIABILITY, NO_ATTRIBUTION, NO_DOCUMENT, RELAY, SINGLE_ORIGIN
 from claims.models import Attribution, Figure, describe_figure
 from sources.dates import Precision, human_partial_date
 
-_CHUNK = 5000
 _PRECISION_OF_SPAN = {SPAN_DAY: Precision.DAY, SPAN_MONTH: Precision.MONTH}
 
 
@@ -50,17 +50,23 @@ class _Said(NamedTuple):
     metric: str
 
 
-class ExplanationContext:
-    """Loads, in a few queries, the figures and chains that a batch of findings mentions."""
+# claim id -> its chains as lists of source names, outermost first, in chain order.
+ChainNames = Callable[[int], list[list[str]]]
 
-    def __init__(self, figure_ids: Iterable[int], claim_ids: Iterable[int]) -> None:
+
+class ExplanationContext:
+    """Loads, in a few queries, the figures and chains that a batch of findings mentions; the chains
+    come from `chain_names` instead when the caller has already read them (a sweep group)."""
+
+    def __init__(
+        self, figure_ids: Iterable[int], claim_ids: Iterable[int], chain_names: ChainNames | None = None
+    ) -> None:
         # Plain rows, in chunks: a first sweep explains tens of thousands of conflicts, and a model
         # instance per figure (plus one query with every id in it) was most of the explaining.
         self.figures: dict[int, _Said] = {}
-        wanted = sorted(set(figure_ids))
-        for start in range(0, len(wanted), _CHUNK):
+        for where in ids_filters("id", sorted(set(figure_ids))):
             for fid, text, qualifier, value, lower, upper, first, span, metric in Figure.objects.filter(
-                id__in=wanted[start:start + _CHUNK]
+                where
             ).values_list("id", "text", "qualifier", "value", "lower", "upper", "check_first", "check_span",
                           "metric__name"):
                 self.figures[fid] = _Said(text or describe_figure(qualifier, value, lower, upper),
@@ -68,9 +74,12 @@ class ExplanationContext:
         # Chains as lists of source names (outermost first), read as plain rows: a first sweep
         # explains hundreds of thousands of flags, and model instances per link would dominate it.
         self.chains: dict[int, list[list[str]]] = defaultdict(list)
-        ids = sorted(set(claim_ids))
-        for start in range(0, len(ids), _CHUNK):
-            rows = Attribution.objects.filter(claim_id__in=ids[start:start + _CHUNK]).order_by(
+        if chain_names is not None:
+            for claim_id in set(claim_ids):
+                self.chains[claim_id] = chain_names(claim_id)
+            return
+        for where in ids_filters("claim_id", sorted(set(claim_ids))):
+            rows = Attribution.objects.filter(where).order_by(
                 "claim_id", "position", "id", "links__position"
             ).values_list("claim_id", "id", "links__source__name")
             current = None

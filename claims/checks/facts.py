@@ -14,14 +14,16 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from claims.checks.idsets import chunked, ids_filters
 from claims.checks.intervals import INFINITE_KEY, SCALE, Interval, figure_interval
 from claims.checks.periods import SPAN_REACH_DAYS, ChainLink, DatedAt, chain_date, figure_period, span_class
 from claims.checks.rules import FigureFacts
 from claims.models import Attribution, AttributionLink, Figure
 from sources.dates import Period
-from sources.models import MAX_PARENT_DEPTH, Source
+from sources.models import MAX_PARENT_DEPTH, Document, Source
 
 CHUNK = 5000
 RAW_FIELDS = ("id", "claim_id", "qualifier", "value", "lower", "upper", "as_of", "as_of_precision")
@@ -40,12 +42,6 @@ class CheckColumns(NamedTuple):
     lo_open: bool
     hi: Decimal | None
     hi_open: bool
-
-
-def chunked(ids: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
-    ids = list(ids)
-    for start in range(0, len(ids), size):
-        yield ids[start:start + size]
 
 
 class SourceTree:
@@ -126,8 +122,8 @@ def origin_roots(claim_filter: Q | list[int], tree: SourceTree) -> dict[int, fro
     if isinstance(claim_filter, Q):
         pairs = list(_origin_links().filter(claim_filter).values_list("attribution__claim_id", "source_id"))
     else:
-        for chunk in chunked(claim_filter):
-            pairs += _origin_links().filter(attribution__claim_id__in=chunk).values_list(
+        for where in ids_filters("attribution__claim_id", claim_filter):
+            pairs += _origin_links().filter(where).values_list(
                 "attribution__claim_id", "source_id"
             )
     tree.preload({sid for _, sid in pairs})
@@ -158,36 +154,26 @@ class ChainSummary(NamedTuple):
 def claim_filters(claim_ids: list[int], id_range: tuple[int, int] | None, lookup: str) -> Iterator[Q]:
     """Filters on `lookup` (a claim id field) that select these claims: one id range when the caller
     covers a whole range of claims (a sweep batch: one indexed range scan, no parameter list), else
-    chunked IN lists."""
+    idsets.ids_filters."""
     if id_range is not None:
         yield Q(**{f"{lookup}__gte": id_range[0], f"{lookup}__lte": id_range[1]})
         return
-    for chunk in chunked(claim_ids):
-        yield Q(**{f"{lookup}__in": chunk})
+    yield from ids_filters(lookup, claim_ids)
 
 
 def chain_summaries(claim_ids: list[int], id_range: tuple[int, int] | None = None) -> dict[int, ChainSummary]:
     """Per claim: how many non-empty chains, whether any link names a document, the origin sources.
     With id_range (covering every id in claim_ids), other claims of the range may come back too."""
-    by_chain: dict[int, list[tuple[int, int, bool]]] = defaultdict(list)
-    claim_of: dict[int, int] = {}
-    for where in claim_filters(claim_ids, id_range, "attribution__claim_id"):
-        for claim_id, attribution_id, position, source_id, document_id in AttributionLink.objects.filter(
-            where
-        ).values_list("attribution__claim_id", "attribution_id", "position", "source_id", "document_id"):
-            by_chain[attribution_id].append((position, source_id, document_id is not None))
-            claim_of[attribution_id] = claim_id
-    chains: dict[int, list[list[tuple[int, int, bool]]]] = defaultdict(list)
-    for attribution_id, links in by_chain.items():
-        chains[claim_of[attribution_id]].append(sorted(links))
-    return {
-        claim_id: ChainSummary(
-            chains=len(links_per_chain),
-            has_document=any(has_doc for links in links_per_chain for _, _, has_doc in links),
-            origins=tuple(links[-1][1] for links in links_per_chain),
-        )
-        for claim_id, links_per_chain in chains.items()
-    }
+    summaries = {}
+    for claim_id, found in claim_chains(claim_ids, id_range).items():
+        chains = [chain for chain in found if chain]
+        if chains:
+            summaries[claim_id] = ChainSummary(
+                chains=len(chains),
+                has_document=any(row[_DOCUMENT] is not None for chain in chains for row in chain),
+                origins=tuple(chain[-1][_SOURCE] for chain in chains),
+            )
+    return summaries
 
 
 def first_chain_dates(claim_ids: Iterable[int]) -> dict[int, DatedAt | None]:
@@ -196,8 +182,8 @@ def first_chain_dates(claim_ids: Iterable[int]) -> dict[int, DatedAt | None]:
         claim_id=OuterRef("attribution__claim_id"), position__lt=OuterRef("attribution__position")
     )
     links: dict[int, list[ChainLink]] = defaultdict(list)
-    for chunk in chunked(claim_ids):
-        rows = AttributionLink.objects.filter(attribution__claim_id__in=chunk).filter(~Exists(earlier)).values_list(
+    for where in ids_filters("attribution__claim_id", list(claim_ids)):
+        rows = AttributionLink.objects.filter(where).filter(~Exists(earlier)).values_list(
             "attribution__claim_id", "position", "date", "date_precision", "document_id",
             "document__published", "document__published_precision",
         )
@@ -206,6 +192,85 @@ def first_chain_dates(claim_ids: Iterable[int]) -> dict[int, DatedAt | None]:
                 ChainLink(position, date, precision, document_id is not None, published, published_precision or "")
             )
     return {claim_id: chain_date(found) for claim_id, found in links.items()}
+
+
+# One link of a claim's chain as claim_chains reads it: (claim id, chain position, chain id, link
+# position, source id, date, date precision, document id, published, published precision).
+LinkRow = tuple
+_SOURCE, _DOCUMENT = 4, 7
+
+_CHAINS_SQL = """
+SELECT a.claim_id, a.position, a.id, l.position, l.source_id, l.date, l.date_precision, l.document_id,
+       d.published, d.published_precision
+FROM {attribution} a
+LEFT JOIN LATERAL (SELECT * FROM {link} x WHERE x.attribution_id = a.id OFFSET 0) l ON true
+LEFT JOIN LATERAL (SELECT published, published_precision FROM {document} y WHERE y.id = l.document_id OFFSET 0) d
+    ON true
+WHERE {where}
+"""
+
+
+def claim_chains(claim_ids: list[int], id_range: tuple[int, int] | None = None) -> dict[int, list[list[LinkRow]]]:
+    """Every chain of these claims as its link rows (innermost, the origin, last), chains in order,
+    read once: a sweep group derives from them the origin roots, the fallback dates and the
+    explanations' source names, which were three reads. On PostgreSQL the joins are LATERAL
+    subqueries that cannot be flattened, so they are index probes per chain: as plain joins the
+    planner read the whole link table for every group. A chain without links is an empty list.
+    With id_range (covering every id in claim_ids), the claims of the whole range are read."""
+    rows: list[tuple] = []
+    if connection.vendor == "postgresql":
+        where, params = ("a.claim_id = ANY(%s)", [list(claim_ids)]) if id_range is None else (
+            "a.claim_id BETWEEN %s AND %s", list(id_range))
+        sql = _CHAINS_SQL.format(attribution=Attribution._meta.db_table, link=AttributionLink._meta.db_table,
+                                 document=Document._meta.db_table, where=where)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+    else:
+        for where in claim_filters(claim_ids, id_range, "claim_id"):
+            rows += Attribution.objects.filter(where).order_by().values_list(
+                "claim_id", "position", "id", "links__position", "links__source_id", "links__date",
+                "links__date_precision", "links__document_id", "links__document__published",
+                "links__document__published_precision",
+            )
+    # Plain tuple order is (claim, chain position, chain, link position): a chain without links has
+    # one row, so its None position is never compared.
+    rows.sort()
+    chains: dict[int, list[list[LinkRow]]] = defaultdict(list)
+    current, links = None, []
+    for row in rows:
+        if row[2] != current:
+            current, links = row[2], []
+            chains[row[0]].append(links)
+        if row[3] is not None:
+            links.append(row)
+    return chains
+
+
+def chain_sources(chain: list[LinkRow]) -> list[int]:
+    return [row[_SOURCE] for row in chain]
+
+
+def roots_of_chains(chains: dict[int, list[list[LinkRow]]], tree: SourceTree) -> dict[int, frozenset[int]]:
+    """origin_roots from chains already read: the roots of each chain's last source."""
+    tree.preload({chain[-1][_SOURCE] for found in chains.values() for chain in found if chain})
+    roots = {
+        claim_id: frozenset(tree.root(chain[-1][_SOURCE]) for chain in found if chain)
+        for claim_id, found in chains.items()
+    }
+    return {claim_id: found for claim_id, found in roots.items() if found}
+
+
+def dates_of_chains(chains: dict[int, list[list[LinkRow]]], claim_ids: Iterable[int]) -> dict[int, DatedAt | None]:
+    """first_chain_dates, for these claims, from chains already read."""
+    dates = {}
+    for claim_id in claim_ids:
+        found = chains.get(claim_id)
+        if found:
+            dates[claim_id] = chain_date(
+                ChainLink(row[3], row[5], row[6], row[7] is not None, row[8], row[9] or "") for row in found[0]
+            )
+    return dates
 
 
 def columns_of(interval: Interval, period: Period | None) -> CheckColumns:
@@ -241,14 +306,18 @@ class RefreshedFigure(NamedTuple):
     stored_roots: str | None
 
 
-def refreshed_figures(queryset: QuerySet, tolerance_of: dict[int, Decimal]) -> list[RefreshedFigure]:
+def refreshed_figures(
+    queryset: QuerySet, tolerance_of: dict[int, Decimal], fallback: dict[int, DatedAt | None] | None = None
+) -> list[RefreshedFigure]:
     """Every figure of the queryset with its facts computed from its own fields and its claim's first
-    chain, beside the check columns as stored (to write back only what changed)."""
+    chain, beside the check columns as stored (to write back only what changed). `fallback`: the
+    claims' first-chain dates when the caller has them (dates_of_chains), else they are read."""
     rows = list(queryset.order_by().values_list(
         "metric_id", *RAW_FIELDS, *CHECK_FIELDS, "check_matched", "check_roots"
     ))
     undated_claims = {row[2] for row in rows if row[7] is None}
-    fallback = first_chain_dates(sorted(undated_claims)) if undated_claims else {}
+    if fallback is None:
+        fallback = first_chain_dates(sorted(undated_claims)) if undated_claims else {}
     # A metric's figures repeat the same few values and dates many times over, and the exact decimal
     # arithmetic behind an interval or a column value is the bulk of this loop's cost: compute each
     # distinct input once per call.

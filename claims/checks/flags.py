@@ -17,12 +17,12 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from claims.checks import flagwrites
-from claims.checks.explain import ExplanationContext
+from claims.checks.explain import ChainNames, ExplanationContext
+from claims.checks.idsets import ids_filters
 from claims.models import Attribution, AttributionLink, Figure, Flag, FlagKind, FlagStatus
 
 log = logging.getLogger(__name__)
 CHECKS_USERNAME = "checks"
-_CHUNK = 5000
 
 
 class Finding(NamedTuple):
@@ -115,13 +115,14 @@ class NewFlag:
         return Flag(**{name: getattr(self, name) for name in self.__slots__})
 
 
-def _explain(flags: list) -> None:
+def _explain(flags: list, chain_names: ChainNames | None = None) -> None:
     flags = [flag for flag in flags if not flag.explanation]
     if not flags:
         return
     context = ExplanationContext(
         [fid for f in flags for fid in (f.figure_a_id, f.figure_b_id) if fid],
         [cid for f in flags for cid in (f.claim_a_id, f.claim_b_id) if cid],
+        chain_names=chain_names,
     )
     for flag in flags:
         if flag.kind == FlagKind.CONFLICT:
@@ -176,17 +177,20 @@ def _existing(scope: Q, found: dict[tuple, Finding]) -> tuple[set[tuple], dict[t
         if (key in found and status != FlagStatus.OPEN) or (key not in found and status != FlagStatus.RESOLVED):
             wanted.append(fid)
     existing: dict[tuple, Flag] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        for flag in Flag.objects.filter(id__in=wanted[start:start + _CHUNK]).order_by():
+    for where in ids_filters("id", wanted):
+        for flag in Flag.objects.filter(where).order_by():
             existing[flag_key(flag)] = flag
     return present, existing
 
 
-def flags_recompute(*, findings: Iterable[Finding], scope: Q, user=None) -> RecomputeSummary:
+def flags_recompute(
+    *, findings: Iterable[Finding], scope: Q, user=None, chain_names: ChainNames | None = None
+) -> RecomputeSummary:
     """Make the flags within `scope` say exactly what `findings` say. New findings become open flags;
     a resolved flag found again re-opens; an open flag not found any more is resolved; a dismissed
     flag keeps its dismissal until the figures or chains it involves change (its fingerprint), and is
-    then re-opened or resolved like any other. Running it twice changes nothing."""
+    then re-opened or resolved like any other. Running it twice changes nothing. `chain_names`: the
+    claims' chains as source names, when the caller has read them (the sentences name them)."""
     user = user or checks_user()
     found = {finding.key: finding for finding in findings}
     summary = RecomputeSummary()
@@ -217,7 +221,7 @@ def flags_recompute(*, findings: Iterable[Finding], scope: Q, user=None) -> Reco
             flag.status = FlagStatus.RESOLVED
             resolved.append(flag)
             summary.add(flag.code, "resolved")
-    _explain(new + changed)
+    _explain(new + changed, chain_names)
     for code, n in _insert(new, user, now).items():
         summary.add(code, "opened", n)
     if (changed or resolved) and flagwrites.supported():
