@@ -88,7 +88,7 @@ def machine() -> dict:
     }
 
 
-POSTGRES_SETTINGS = ("shared_buffers", "max_wal_size", "work_mem", "jit", "random_page_cost")
+POSTGRES_SETTINGS = ("shared_buffers", "max_wal_size", "work_mem", "jit", "random_page_cost", "autovacuum")
 
 
 def _postgres_setting(name: str) -> str:

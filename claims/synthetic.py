@@ -27,29 +27,53 @@ does, and its disagreements are planted and counted:
   links name no document (no_document), some cite only origins graded D-F or ungraded
   (low_reliability_origin). generate() counts them among the claims the checks examine.
 
+The claims come in chunks of CHUNK, each drawn from a random stream of its own (seeded by the seed and
+the chunk's number), after a first pass over the main stream that draws every claim's shape (how many
+tags, figures, chains and links), so that each chunk's ids, its share of the hot metric's figures and
+its outliers are known before any chunk is built. The data set is therefore the same for a seed
+whoever builds the chunks, in whatever order: one process, or WORKERS of them side by side.
+
 On PostgreSQL the rows are streamed with binary COPY from a second thread while Python builds the next
 ones; elsewhere they go through bulk_create. A large load (BULK_CLAIMS) drops the secondary indexes and
 the unique constraints other than the primary keys, and builds each once at the end: the per-row
 upkeep of an index costs PostgreSQL more than storing the row. Rows are built from each model's
 concrete fields, so a column added later with a default needs no change here. History is not written
 for synthetic rows: they are fixtures, not editorial work.
+
+A large load on PostgreSQL outside a transaction goes further, since one process building the rows
+is what it would wait on, and one connection builds one index at a time: it commits the sources,
+documents and metrics with the indexes set aside, then WORKERS forked processes build and COPY the
+claims' chunks, each on a connection and in a transaction of its own, all committed once every one
+has finished, and the indexes are built on as many connections at once. It is not one transaction:
+a failure deletes what the load wrote and puts the indexes back, but a load killed outright
+(SIGKILL) leaves its tables without their secondary indexes and unique constraints. Inside a
+transaction (tests, callers that need it atomic), or below BULK_CLAIMS, everything is written in
+one transaction by this process.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gc
+import itertools
 import math
+import multiprocessing
 import random
 import time
+import traceback
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
+from multiprocessing.connection import wait as wait_for_pipes
+from operator import itemgetter
+from typing import Any
 
-from django.db import OperationalError, connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, models, transaction
 
-from claims.copyload import BackgroundCopy, Table
+from claims.copyload import BackgroundCopy, Table, build_indexes, drop_secondary_indexes, known_column_types
 from claims.copyload import secondary_indexes_dropped as _secondary_indexes_dropped
 from claims.models import Attribution, AttributionLink, Claim, Figure, Metric, Tag
 from sources.models import Document, Source
@@ -92,10 +116,16 @@ UNDATED_SHARE = 0.2
 MONTH_SHARE = 0.2
 YEAR_SHARE = 0.04
 TOLERANCE = Decimal("0.1")
-# From this many claims on, a PostgreSQL load drops the secondary indexes and builds them at the end.
+# From this many claims on, a PostgreSQL load drops the secondary indexes and builds them at the end,
+# and, outside a transaction, builds the claims in WORKERS processes.
 BULK_CLAIMS = 50_000
 # Claims whose rows the loop gathers before handing them to the writers (which batch per COPY).
 BLOCK = 2_000
+# Claims per chunk: the unit of the random streams and of the work the processes share. Part of
+# what a seed means: changing it changes the data set.
+CHUNK = 5_000
+# Processes that build and COPY the claims of a large load side by side (the machine's two cores).
+WORKERS = 2
 
 
 @dataclass
@@ -123,6 +153,8 @@ class SyntheticPlan:
 
 # What generate() returns beside the row counts: the planted findings, "the known share".
 KNOWN_SHARE = ("outlier_figures", "no_attribution_claims", "no_document_claims", "low_reliability_claims")
+# The claims' tables, in the order a failed load empties them (rows before the rows they point at).
+_LOADED = (AttributionLink, Attribution, Figure, Claim.tags.through, Claim, Metric, Document, Source)
 
 
 def _next_ids(*model_list: type[models.Model]) -> dict[type[models.Model], int]:
@@ -141,42 +173,101 @@ def _reset_sequences(*model_list: type[models.Model]) -> None:
             )
 
 
+def _null_by_default(f: models.Field) -> bool:
+    """A nullable column a new row leaves NULL: a COPY can leave it out instead of sending NULLs."""
+    return (
+        f.null
+        and not f.has_default()
+        and f.db_default is models.NOT_PROVIDED
+        and not getattr(f, "auto_now", False)
+        and not getattr(f, "auto_now_add", False)
+    )
+
+
 class _Writer:
     """Full-row tuples for one table, in batches: COPY from the background thread on PostgreSQL,
-    bulk_create elsewhere."""
+    bulk_create elsewhere. The table lists the columns given (`attnames`) first and then the
+    others, which take their defaults: a row is the given values plus `tail`, one tuple
+    concatenation. Columns a new row leaves NULL are not sent at all."""
 
     def __init__(
         self, model: type[models.Model], attnames: Sequence[str], copier: BackgroundCopy | None, batch: int = 20_000
     ) -> None:
-        self.table = Table(model)
-        self.shape = self.table.shaper(attnames)
+        left_out = [f.attname for f in model._meta.concrete_fields if f.attname not in attnames and _null_by_default(f)]
+        self.table = Table(model, skip=left_out, first=attnames)
+        self.tail = tuple(self.table.defaults[name] for name in self.table.attnames[len(attnames) :])
         self.copier = copier
         self.batch = batch
         self.rows: list[tuple] = []
 
     def write(self, values: tuple) -> None:
-        self.rows.append(values)
+        self.rows.append(values + self.tail)
         if len(self.rows) >= self.batch:
             self.flush()
 
-    def extend(self, values: list[tuple]) -> None:
-        """Take a block of tuples at once: a caller filling its own list through the list's bound
-        append makes a C call per row instead of a Python one to write()."""
-        self.rows += values
+    def extend(self, rows: list[tuple]) -> None:
+        """Take a block of full rows (values + tail) at once: a caller filling its own list through
+        the list's bound append makes a C call per row instead of a Python one to write()."""
+        self.rows += rows
         if len(self.rows) >= self.batch:
             self.flush()
 
     def flush(self) -> None:
         if not self.rows:
             return
-        rows = list(map(self.shape, self.rows))
-        self.rows = []
+        rows, self.rows = self.rows, []
         if self.copier is not None:
             self.copier.submit(self.table, rows)
         else:
             names = self.table.attnames
             model = self.table.model
             model.objects.bulk_create([model(**dict(zip(names, row, strict=True))) for row in rows])
+
+
+class _Sinks:
+    """The writers of the claims' tables, in the order of _fill_chunk's blocks of rows."""
+
+    def __init__(self, copier: BackgroundCopy | None) -> None:
+        self.writers = (
+            _Writer(Claim, ("id", "key", "text", "language", "status"), copier),
+            _Writer(Claim.tags.through, ("id", "claim_id", "tag_id"), copier),
+            _Writer(
+                Figure,
+                (
+                    "id",
+                    "claim_id",
+                    "position",
+                    "metric_id",
+                    "qualifier",
+                    "value",
+                    "lower",
+                    "upper",
+                    "as_of",
+                    "as_of_precision",
+                ),
+                copier,
+            ),
+            _Writer(Attribution, ("id", "claim_id", "position"), copier),
+            _Writer(
+                AttributionLink,
+                ("id", "attribution_id", "position", "source_id", "verb", "document_id", "date", "date_precision"),
+                copier,
+            ),
+        )
+        self.tails = tuple(writer.tail for writer in self.writers)
+
+    def attach(self, copier: BackgroundCopy) -> None:
+        for writer in self.writers:
+            writer.copier = copier
+
+    def take(self, blocks: Sequence[list[tuple]]) -> None:
+        for writer, rows in zip(self.writers, blocks, strict=True):
+            writer.extend(rows)
+            rows.clear()
+
+    def flush(self) -> None:
+        for writer in self.writers:
+            writer.flush()
 
 
 @dataclass
@@ -204,51 +295,219 @@ class _Calendar:
         return cls(dates, month, year)
 
 
-@dataclass
-class _MetricRow:
-    pk: int
-    cumulative: bool
-    base: float
-    rate: float
-    outliers: int = 0
+# A metric as the claims see it: (id, base, daily growth rate). Its true value of day d is
+# round(base * exp(rate * d)), a whole number of at least 100 (base >= 100): constant for a metric
+# that is not cumulative (rate 0), and never going down on a cumulative one.
+_Metric = tuple[int, float, float]
 
-    def truth(self, day: int) -> int:
-        """The true value of the day, as a whole number (never below 1)."""
-        if not self.cumulative:
-            return max(1, round(self.base))
-        return max(1, round(self.base * math.exp(self.rate * day)))
+
+@dataclass
+class _Newsroom:
+    """What every chunk of claims draws on: written before the claims, shared by the processes."""
+
+    seed: int
+    run: str
+    calendar: _Calendar
+    sources: list[tuple[int, bool]]
+    documents: list[tuple[int, int]]
+    metrics: list[_Metric]
+    tag_ids: list[int]
+    # The index of the first document published on each day or later, and of the first one
+    # published after the publication lag of each day: a claim's documents come from that slice.
+    doc_from: list[int] = field(default_factory=list)
+    lag_end: list[int] = field(default_factory=list)
+    # (source id, weak, verb) for every source and verb: one draw picks a link's source and verb.
+    source_verbs: list[tuple[int, bool, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.source_verbs = [(pk, weak, verb) for pk, weak in self.sources for verb in VERBS]
+        self.doc_from = _first_index_per_day(self.documents, len(self.calendar.dates))
+        last = len(self.doc_from) - 1
+        self.lag_end = [self.doc_from[min(day + PUBLICATION_LAG_DAYS + 1, last)] for day in range(SPAN_DAYS)]
+
+
+# A claim's shape: (tags, figures, the length of each chain, links).
+_Shape = tuple[int, int, tuple[int, ...], int]
+_FIGURES, _CHAINS, _LINKS = itemgetter(1), itemgetter(2), itemgetter(3)
+
+
+@cache
+def _shape_table() -> list[_Shape]:
+    """Shapes in proportion to their odds, so that one random number draws a claim's shape: 0-2
+    tags, 1-3 figures, no chain for NO_CHAIN_SHARE of claims and 1-3 otherwise, of 1-4 links
+    each, all uniform. Per tag and figure count, 3,840 entries: 192 without a chain (5%), and
+    1,216 for each number of chains, shared evenly by its 4, 16 or 64 combinations of lengths."""
+    without_chain = round(3_840 * NO_CHAIN_SHARE)
+    per_count = (3_840 - without_chain) // 3
+    assert without_chain + 3 * per_count == 3_840 and not per_count % 64
+    chains: list[tuple[int, ...]] = [()] * without_chain
+    for count in (1, 2, 3):
+        combinations = list(itertools.product((1, 2, 3, 4), repeat=count))
+        for lengths in combinations:
+            chains += [lengths] * (per_count // len(combinations))
+    shapes = {}
+    table = []
+    for tags in (0, 1, 2):
+        for figures in (1, 2, 3):
+            for lengths in chains:
+                key = (tags, figures, lengths)
+                table.append(shapes.setdefault(key, (tags, figures, lengths, sum(lengths))))
+    return table
+
+
+@dataclass
+class _Chunk:
+    """CHUNK consecutive claims, with everything about them that depends on the claims before."""
+
+    number: int
+    first: int  # index of its first claim in the data set
+    shapes: list[_Shape]
+    claim_id: int
+    figure_id: int
+    attribution_id: int
+    link_id: int
+    tag_id: int
+    hot: int  # its first `hot` figures are on the hot metric
+    # (index of the figure in the chunk, index of its metric), in order of the figures.
+    outliers: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.shapes)
 
 
 def generate(plan: SyntheticPlan, *, progress: Progress | None = None) -> dict[str, int]:
-    """Write the synthetic data set in one transaction; returns the row counts per table, the
-    planted findings (KNOWN_SHARE: outlier figures, and the claims the checks examine that have no
-    chain, no document, or only weak origins) and the seconds the claims took."""
+    """Write the synthetic data set; returns the row counts per table, the planted findings
+    (KNOWN_SHARE: outlier figures, and the claims the checks examine that have no chain, no
+    document, or only weak origins) and the seconds the claims took. In one transaction, except
+    for a large load on PostgreSQL outside one (see the module's docstring)."""
     rng = random.Random(plan.seed)
     counts: dict[str, int] = dict.fromkeys(
         ["sources", "documents", "metrics", "claims", "figures", "attributions", "links", "claim_tags", *KNOWN_SHARE], 0
     )
-    with _collector_paused(), transaction.atomic():
+    in_workers = (
+        connection.vendor == "postgresql"
+        and plan.claims >= BULK_CLAIMS
+        and WORKERS > 1
+        and not connection.in_atomic_block
+    )
+    with _collector_paused():
+        if in_workers:
+            _generate_in_workers(rng, plan, counts, progress)
+        else:
+            _generate_here(rng, plan, counts, progress)
+    plan.counts = counts
+    return counts
+
+
+def _generate_here(rng: random.Random, plan: SyntheticPlan, counts: dict[str, int], progress: Progress | None) -> None:
+    """The whole data set in one transaction, by this process."""
+    with transaction.atomic():
         _skip_fk_triggers()
-        ids = _next_ids(Source, Document, Metric, Claim, Figure, Attribution, AttributionLink, Tag)
-        run = f"{plan.seed}-{ids[Source]}-{ids[Claim]}"  # keys stay unique when several data sets are generated
+        ids = _next_ids(Source, Document, Metric, Claim, Figure, Attribution, AttributionLink, Claim.tags.through)
         tag_ids = _tags()
-        calendar = _Calendar.build(SPAN_DAYS + PUBLICATION_LAG_DAYS + 1)
         copier = BackgroundCopy() if connection.vendor == "postgresql" else None
-        tables = [
-            m._meta.db_table
-            for m in (Source, Document, Metric, Claim, Figure, Attribution, AttributionLink, Claim.tags.through)
-        ]
+        tables = [m._meta.db_table for m in _LOADED]
         bulk = plan.claims >= BULK_CLAIMS
         rebuild = _secondary_indexes_dropped(tables) if bulk else nullcontext()
         recheck = _unique_constraints_dropped(tables) if bulk else nullcontext()
         with rebuild, recheck, copier or nullcontext():
-            sources = _sources(rng, plan, ids[Source], run, copier, counts)
-            documents = _documents(rng, plan, ids[Document], run, [pk for pk, _ in sources], calendar, copier, counts)
-            metric_rows = _metrics(rng, plan, ids[Metric], run, copier, counts)
-            _claims(rng, plan, ids, run, sources, documents, metric_rows, tag_ids, calendar, copier, counts, progress)
-        _reset_sequences(Source, Document, Metric, Claim, Figure, Attribution, AttributionLink)
-    plan.counts = counts
-    return counts
+            newsroom = _newsroom(rng, plan, ids, tag_ids, copier, counts)
+            started = time.monotonic()
+            chunks = _plan_chunks(rng, plan, ids, len(newsroom.metrics), counts)
+            sinks = _Sinks(copier)
+            report = _Report(progress, plan.claims)
+            known = [0, 0, 0]
+            for chunk in chunks:
+                for i, found in enumerate(_fill_chunk(chunk, newsroom, sinks)):
+                    known[i] += found
+                report.advance(chunk.size)
+            sinks.flush()
+            if copier is not None:
+                copier.drain()
+            report.finish()
+            counts["seconds"] = round(time.monotonic() - started, 2)
+        _reset_sequences(*_LOADED)
+    _count_known(counts, known)
+
+
+def _generate_in_workers(
+    rng: random.Random, plan: SyntheticPlan, counts: dict[str, int], progress: Progress | None
+) -> None:
+    """A large load on PostgreSQL, outside a transaction: the sources, documents and metrics
+    committed with the indexes set aside, the claims built and written by WORKERS processes, then
+    the indexes built on as many connections. A failure on the way deletes the rows of the load
+    and puts the indexes back."""
+    tables = [m._meta.db_table for m in _LOADED]
+    ids: dict[type[models.Model], int] = {}
+    indexes: list[tuple[str, str, str]] = []
+    constraints: list[_UniqueConstraint] = []
+    committed = False
+    try:
+        with transaction.atomic():
+            superuser = _skip_fk_triggers()
+            ids.update(_next_ids(*_LOADED))
+            tag_ids = _tags()
+            indexes += drop_secondary_indexes(tables)
+            constraints += _drop_unique_constraints(tables)
+            with BackgroundCopy() as copier:
+                newsroom = _newsroom(rng, plan, ids, tag_ids, copier, counts)
+        committed = True
+        started = time.monotonic()
+        chunks = _plan_chunks(rng, plan, ids, len(newsroom.metrics), counts)
+        sinks = _Sinks(None)
+        known_column_types(*(writer.table for writer in sinks.writers))
+        known = _run_workers(chunks, newsroom, sinks, superuser, _Report(progress, plan.claims))
+        counts["seconds"] = round(time.monotonic() - started, 2)
+    except BaseException:
+        if committed:  # else the rollback took care of it
+            _undo(ids, indexes, constraints)
+        raise
+    _count_known(counts, known)
+    # Committed: the indexes come back on several connections at once, outside a transaction.
+    build_indexes(
+        [(table, statement) for _, table, statement in indexes] + [(c.table, c.index_statement) for c in constraints],
+        connections=WORKERS,
+    )
+    with connection.cursor() as cursor:
+        for c in constraints:
+            cursor.execute(c.attach_statement)
+    _reset_sequences(*_LOADED)
+
+
+def _undo(
+    ids: dict[type[models.Model], int], indexes: list[tuple[str, str, str]], constraints: list[_UniqueConstraint]
+) -> None:
+    """After a failed load committed in parts: delete its rows and put back what it set aside."""
+    with transaction.atomic():
+        _skip_fk_triggers()
+        with connection.cursor() as cursor:
+            for model in _LOADED:
+                cursor.execute(f'DELETE FROM "{model._meta.db_table}" WHERE id >= %s', [ids[model]])  # noqa: S608 (model table names)
+        build_indexes([(table, statement) for _, table, statement in indexes])
+        _add_unique_constraints(constraints)
+
+
+def _count_known(counts: dict[str, int], known: Sequence[int]) -> None:
+    counts.update(no_attribution_claims=known[0], no_document_claims=known[1], low_reliability_claims=known[2])
+
+
+class _Report:
+    """The progress callback, every 10,000 claims done (in whichever order the chunks finish)."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.done = 0
+
+    def advance(self, claims: int) -> None:
+        before, self.done = self.done, self.done + claims
+        if self.progress and self.done < self.total and self.done // 10_000 > before // 10_000:
+            self.progress("claims", self.done - self.done % 10_000, self.total)
+
+    def finish(self) -> None:
+        if self.progress:
+            self.progress("claims", self.total, self.total)
 
 
 @contextmanager
@@ -265,60 +524,105 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-@contextmanager
-def _unique_constraints_dropped(db_tables: list[str]) -> Iterator[None]:
+@dataclass
+class _UniqueConstraint:
+    """A unique constraint set aside for a load, and the two steps that bring it back: its index,
+    built like any other (and beside others), then the constraint attached to it."""
+
+    table: str
+    name: str
+    index_statement: str
+    attach_statement: str
+
+
+def _drop_unique_constraints(db_tables: list[str]) -> list[_UniqueConstraint]:
     """On PostgreSQL, drop the tables' unique constraints (not the primary keys, nor any a foreign
-    key points at) for the block and add them back after it. Keeping a unique index up to date costs
-    PostgreSQL more per row than storing the row itself, and it is what a large load waits on; added
-    back at the end, each is built once from sorted keys and still checks every key, only later:
-    a duplicate fails the load's transaction there instead of in the COPY.
+    key points at); returns what brings them back. Keeping a unique index up to date costs
+    PostgreSQL more per row than storing the row itself, and it is what a large load waits on; built
+    again at the end, each index is built once from sorted keys and still checks every key, only
+    later: a duplicate fails there instead of in the COPY.
 
     Only while the row triggers are off (_skip_fk_triggers): PostgreSQL refuses ALTER TABLE on a
     table with trigger events pending, which every row COPY'd with the foreign-key triggers on
     leaves until commit. For the same reason the constraints stay when earlier writes of the
     transaction left such events."""
     if connection.vendor != "postgresql":
-        yield
-        return
+        return []
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('session_replication_role') = 'replica'")
         if not cursor.fetchone()[0]:
-            yield
-            return
+            return []
         cursor.execute(
-            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "SELECT c.conrelid::regclass::text, t.relname, c.conname, i.relname, pg_get_indexdef(c.conindid), "
+            "c.condeferrable, c.condeferred FROM pg_constraint c "
+            "JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class i ON i.oid = c.conindid "
             "WHERE c.contype = 'u' AND c.conrelid = ANY(%s::regclass[]) AND NOT EXISTS ("
             "  SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid)",
             [[f'"{name}"' for name in db_tables]],
         )
-        constraints = cursor.fetchall()
+        constraints = []
+        for table, relname, name, index, index_statement, deferrable, deferred in cursor.fetchall():
+            timing = (" DEFERRABLE INITIALLY " + ("DEFERRED" if deferred else "IMMEDIATE")) if deferrable else ""
+            attach = f'ALTER TABLE {table} ADD CONSTRAINT "{name}" UNIQUE USING INDEX "{index}"{timing}'
+            constraints.append(_UniqueConstraint(relname, name, index_statement, attach))
         try:
             with transaction.atomic():
-                for table, name, _ in constraints:
-                    cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+                for c in constraints:
+                    cursor.execute(f'ALTER TABLE "{c.table}" DROP CONSTRAINT "{c.name}"')
         except OperationalError:  # pending trigger events: load with the constraints in place
             constraints = []
-    yield
+    return constraints
+
+
+def _add_unique_constraints(constraints: list[_UniqueConstraint]) -> None:
+    build_indexes([(c.table, c.index_statement) for c in constraints])
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        for table, name, definition in constraints:
-            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        for c in constraints:
+            cursor.execute(c.attach_statement)
 
 
-def _skip_fk_triggers() -> None:
+@contextmanager
+def _unique_constraints_dropped(db_tables: list[str]) -> Iterator[None]:
+    """The tables' unique constraints dropped for the block (_drop_unique_constraints) and added
+    back after it, in the same transaction."""
+    constraints = _drop_unique_constraints(db_tables)
+    yield
+    _add_unique_constraints(constraints)
+
+
+def _skip_fk_triggers() -> bool:
     """Skip the per-row foreign-key triggers for this transaction when the role may (a superuser on
     a bench database): the generator assigns every id itself, so the references hold by construction.
-    Elsewhere the triggers run and the load is just slower."""
+    Elsewhere the triggers run and the load is just slower. Returns whether they are skipped."""
     if connection.vendor != "postgresql":
-        return
+        return False
     with connection.cursor() as cursor:
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         if cursor.fetchone()[0]:
             cursor.execute("SET LOCAL session_replication_role = replica")
+            return True
+    return False
 
 
 def _tags() -> list[int]:
     return [Tag.objects.get_or_create(name=name)[0].pk for name in TAGS]
+
+
+def _newsroom(
+    rng: random.Random,
+    plan: SyntheticPlan,
+    ids: dict[type[models.Model], int],
+    tag_ids: list[int],
+    copier: BackgroundCopy | None,
+    counts: dict[str, int],
+) -> _Newsroom:
+    """Write the sources, documents and metrics; returns what the claims draw on."""
+    run = f"{plan.seed}-{ids[Source]}-{ids[Claim]}"  # keys stay unique when several data sets are generated
+    calendar = _Calendar.build(SPAN_DAYS + PUBLICATION_LAG_DAYS + 1)
+    sources = _sources(rng, plan, ids[Source], run, copier, counts)
+    documents = _documents(rng, plan, ids[Document], run, [pk for pk, _ in sources], calendar, copier, counts)
+    metrics = _metrics(rng, plan, ids[Metric], run, copier, counts)
+    return _Newsroom(plan.seed, run, calendar, sources, documents, metrics, tag_ids)
 
 
 def _sources(rng, plan, first_id, run, copier, counts) -> list[tuple[int, bool]]:
@@ -379,7 +683,7 @@ def _documents(rng, plan, first_id, run, source_ids, calendar, copier, counts) -
     return docs
 
 
-def _metrics(rng, plan, first_id, run, copier, counts) -> list[_MetricRow]:
+def _metrics(rng, plan, first_id, run, copier, counts) -> list[_Metric]:
     sink = _Writer(Metric, ("id", "key", "name", "unit", "cumulative", "tolerance", "window_days"), copier)
     rows = []
     for n in range(plan.metrics):
@@ -388,198 +692,338 @@ def _metrics(rng, plan, first_id, run, copier, counts) -> list[_MetricRow]:
         # (cumulative_decrease compares across any distance in time).
         cumulative = True if (n == 0 and plan.hot_metric_figures) else rng.random() < 0.5
         sink.write((pk, f"m-{run}-{n}", f"Synthetic metric {n}", "people", cumulative, TOLERANCE, 31))
-        rows.append(_MetricRow(pk, cumulative, rng.uniform(100, 100_000), rng.uniform(0.001, 0.003)))
+        base, rate = rng.uniform(100, 100_000), rng.uniform(0.001, 0.003)
+        rows.append((pk, base, rate if cumulative else 0.0))
     sink.flush()
     counts["metrics"] = plan.metrics
     return rows
 
 
-def _agreeing(rng: random.Random, lo: int, hi: int) -> tuple[str, int | None, int | None, int | None]:
+def _plan_chunks(
+    rng: random.Random, plan: SyntheticPlan, ids: dict[type[models.Model], int], metrics: int, counts: dict[str, int]
+) -> list[_Chunk]:
+    """The first pass, on the main stream: every claim's shape, then the chunks with their first
+    ids, their part of the hot metric (the first hot_metric_figures figures of the data set) and
+    their outliers. Each figure is an outlier candidate with odds outlier_share (drawn as the gaps
+    between candidates, so that this pass costs a draw per candidate, not per figure); a candidate
+    on a metric that holds MAX_OUTLIERS_PER_METRIC already, in the order of the figures, stays an
+    ordinary figure. Fills in the row counts and plan.outlier_ids."""
+    table = _shape_table()
+    size, random_ = len(table), rng.random
+    shapes = [table[int(random_() * size)] for _ in range(plan.claims)]
+    figure_id, attribution_id, link_id, tag_id = (
+        ids[Figure],
+        ids[Attribution],
+        ids[AttributionLink],
+        ids[Claim.tags.through],
+    )
+    chunks: list[_Chunk] = []
+    figures = 0
+    for number, start in enumerate(range(0, plan.claims, CHUNK)):
+        part = shapes[start : start + CHUNK]
+        in_chunk = sum(map(_FIGURES, part))
+        hot = min(in_chunk, max(0, plan.hot_metric_figures - figures))
+        chunks.append(
+            _Chunk(number, start, part, ids[Claim] + start, figure_id + figures, attribution_id, link_id, tag_id, hot)
+        )
+        figures += in_chunk
+        attribution_id += sum(map(len, map(_CHAINS, part)))
+        link_id += sum(map(_LINKS, part))
+        tag_id += sum(map(itemgetter(0), part))
+    counts.update(
+        claims=plan.claims,
+        figures=figures,
+        attributions=attribution_id - ids[Attribution],
+        links=link_id - ids[AttributionLink],
+        claim_tags=tag_id - ids[Claim.tags.through],
+    )
+    starts = [chunk.figure_id - figure_id for chunk in chunks]
+    taken = [0] * metrics
+    for index in _candidates(rng, figures, plan.outlier_share):
+        metric = 0 if index < plan.hot_metric_figures else int(random_() * metrics)
+        if taken[metric] < MAX_OUTLIERS_PER_METRIC:
+            taken[metric] += 1
+            chunk = chunks[bisect_right(starts, index) - 1]
+            chunk.outliers.append((index - starts[chunk.number], metric))
+            plan.outlier_ids.append(figure_id + index)
+    counts["outlier_figures"] = sum(taken)
+    return chunks
+
+
+def _candidates(rng: random.Random, figures: int, share: float) -> Iterator[int]:
+    """The indices of the figures that are outlier candidates, each with odds `share`: the gap to
+    the next is geometric, the number of failures before a success."""
+    if share <= 0:
+        return
+    if share >= 1:
+        yield from range(figures)
+        return
+    scale = 1 / math.log(1 - share)
+    index = -1
+    while True:
+        index += 1 + int(math.log(1.0 - rng.random()) * scale)
+        if index >= figures:
+            return
+        yield index
+
+
+def _agreeing(random_: Callable[[], float], lo: int, hi: int) -> tuple[str, int | None, int | None, int | None]:
     """(qualifier, value, lower, upper) of a figure whose interval holds every value from lo to hi,
     the truths at the two ends of its period (equal for a single day or a constant metric)."""
-    pick = rng.random()
+    pick = random_()
     if lo == hi and pick < 0.25:
         return "exact", lo, None, None
     if pick < 0.7:
         # approximate v stands for [0.9v, 1.1v]: it holds lo..hi when 10hi/11 <= v <= 10lo/9.
         least, most = -(-10 * hi // 11), 10 * lo // 9
-        value = min(most, max(least, round((lo + hi) / 2 * rng.uniform(0.97, 1.03))))
+        value = min(most, max(least, round((lo + hi) / 2 * (0.97 + 0.06 * random_()))))
         if least <= value <= most:
             return "approximate", value, None, None
-        return "range", None, int(lo * rng.uniform(0.9, 1.0)), math.ceil(hi * rng.uniform(1.0, 1.1))
+        return "range", None, int(lo * (0.9 + 0.1 * random_())), math.ceil(hi * (1.0 + 0.1 * random_()))
     if pick < 0.8:
-        return "at_least", int(lo * rng.uniform(0.88, 1.0)), None, None
+        return "at_least", int(lo * (0.88 + 0.12 * random_())), None, None
     if pick < 0.85:
-        return "more_than", min(lo - 1, int(lo * rng.uniform(0.88, 1.0))), None, None
+        return "more_than", min(lo - 1, int(lo * (0.88 + 0.12 * random_()))), None, None
     if pick < 0.9:
-        return "at_most", math.ceil(hi * rng.uniform(1.0, 1.15)), None, None
-    return "range", None, int(lo * rng.uniform(0.9, 1.0)), math.ceil(hi * rng.uniform(1.0, 1.1))
+        return "at_most", math.ceil(hi * (1.0 + 0.15 * random_())), None, None
+    return "range", None, int(lo * (0.9 + 0.1 * random_())), math.ceil(hi * (1.0 + 0.1 * random_()))
 
 
-def _outlier(rng: random.Random, truth: int) -> tuple[str, int | None, int | None, int | None]:
-    """An exact or approximate figure OUTLIER_FACTOR too high or too low: disjoint from every bounded
-    figure near it, since those stay within 0.87-1.15 times the truth."""
-    factor = OUTLIER_FACTOR if rng.random() < 0.5 else 1 / OUTLIER_FACTOR
-    return ("exact" if rng.random() < 0.5 else "approximate"), max(1, round(truth * factor)), None, None
+def _fill_chunk(chunk: _Chunk, newsroom: _Newsroom, sinks: _Sinks) -> tuple[int, int, int]:
+    """Build the chunk's rows from its own random stream and hand them to the sinks every BLOCK
+    claims; returns the planted findings among its claims (no chain, no document, weak origins
+    only, of the claims the checks examine).
 
-
-def _claims(rng, plan, ids, run, sources, documents, metric_rows, tag_ids, calendar, copier, counts, progress) -> None:
-    claim_sink = _Writer(Claim, ("id", "key", "text", "language", "status"), copier)
-    figure_sink = _Writer(
-        Figure,
-        ("id", "claim_id", "position", "metric_id", "qualifier", "value", "lower", "upper", "as_of", "as_of_precision"),
-        copier,
-    )
-    attribution_sink = _Writer(Attribution, ("id", "claim_id", "position"), copier)
-    link_sink = _Writer(
-        AttributionLink,
-        ("id", "attribution_id", "position", "source_id", "verb", "document_id", "date", "date_precision"),
-        copier,
-    )
-    tag_through = Claim.tags.through
-    tag_sink = _Writer(tag_through, ("id", "claim_id", "tag_id"), copier)
-    next_figure, next_attr, next_link = ids[Figure], ids[Attribution], ids[AttributionLink]
-    next_tag = (tag_through.objects.aggregate(top=models.Max("pk"))["top"] or 0) + 1
-    hot = metric_rows[0] if plan.hot_metric_figures else None
-    hot_left = plan.hot_metric_figures
-    # The documents published from each day on: a claim's documents come from its day's slice.
-    doc_from = _first_index_per_day(documents, len(calendar.dates))
-    lag_end = [doc_from[min(day + PUBLICATION_LAG_DAYS + 1, len(doc_from) - 1)] for day in range(SPAN_DAYS)]
+    An outlier figure (decided by _plan_chunks) is exact or approximate, OUTLIER_FACTOR too high or
+    too low, and dated to a day, so that its reach is the metric's window (or, on a cumulative
+    metric, until the trend catches up) and not a whole month or year: disjoint from every
+    bounded figure near it, since those stay within 0.87-1.15 times the truth."""
+    random_ = random.Random(f"claims-{newsroom.seed}-{chunk.number}").random
+    exp = math.exp
+    run, tag_ids, documents = newsroom.run, newsroom.tag_ids, newsroom.documents
+    source_verbs, n_source_verbs = newsroom.source_verbs, len(newsroom.source_verbs)
+    doc_from, lag_end, last_document = newsroom.doc_from, newsroom.lag_end, len(newsroom.documents) - 1
+    calendar = newsroom.calendar
     dates, months, years = calendar.dates, calendar.month, calendar.year
-    random_, n_sources, n_metrics, n_tags = rng.random, len(sources), len(metric_rows), len(tag_ids)
-    outlier_share = plan.outlier_share
+    metrics = newsroom.metrics
+    hot_metric, n_metrics, n_tags = metrics[0], len(metrics), len(tag_ids)
+    n_statuses = len(STATUSES)
     month_below = 1 - YEAR_SHARE
     day_below = month_below - MONTH_SHARE
-    n_statuses, first_claim = len(STATUSES), ids[Claim]
-    first_figure, first_attr, first_link, first_tag = next_figure, next_attr, next_link, next_tag
+    high, low = OUTLIER_FACTOR, 1 / OUTLIER_FACTOR
+    claim_tail, tag_tail, figure_tail, attribution_tail, link_tail = sinks.tails
     # Rows gather in plain lists, handed to the writers every BLOCK claims: a million claims make
     # ten million rows, and list.append costs a fraction of a Python method call each.
-    sinks = (claim_sink, tag_sink, figure_sink, attribution_sink, link_sink)
     blocks: tuple[list[tuple], ...] = ([], [], [], [], [])
     add_claim, add_tag, add_figure, add_attribution, add_link = (rows.append for rows in blocks)
+    outliers = iter(chunk.outliers)
+    next_outlier, outlier_metric = next(outliers, (-1, 0))
+    hot = chunk.hot
+    pk, n = chunk.claim_id, chunk.first
+    next_figure, next_attr, next_link, next_tag = chunk.figure_id, chunk.attribution_id, chunk.link_id, chunk.tag_id
+    figure = 0  # the index of the next figure in the chunk
     no_attribution = no_document = low_reliability = 0
-    started = time.monotonic()
-    for n in range(plan.claims):
-        pk = first_claim + n
+    for tags, figures, lengths, _ in chunk.shapes:
         status = STATUSES[int(random_() * n_statuses)]
         day = int(random_() * SPAN_DAYS)
-        add_claim((pk, f"c-{run}-{n}", f"Synthetic claim {n} about a reported figure.", "en", status))
-        tags = int(random_() * 3)
+        # Values + tail by concatenation: half the cost of (*values, *tail) per row.
+        row = (pk, f"c-{run}-{n}", f"Synthetic claim {n} about a reported figure.", "en", status)
+        add_claim(row + claim_tail)
         if tags:
             first = int(random_() * n_tags)
-            picked = [first, (first + 1 + int(random_() * (n_tags - 1))) % n_tags][:tags]
-            for t in picked:
-                add_tag((next_tag, pk, tag_ids[t]))
+            add_tag((next_tag, pk, tag_ids[first]) + tag_tail)  # noqa: RUF005
+            next_tag += 1
+            if tags == 2:
+                second = tag_ids[(first + 1 + int(random_() * (n_tags - 1))) % n_tags]
+                add_tag((next_tag, pk, second) + tag_tail)  # noqa: RUF005
                 next_tag += 1
-        for position in range(1 + int(random_() * 3)):
-            if hot is not None and hot_left > 0:
-                metric, hot_left = hot, hot_left - 1
+        for position in range(figures):
+            figure_day = day - int(random_() * FIGURE_LAG_DAYS)
+            if figure_day < 0:
+                figure_day = 0
+            if figure == next_outlier:
+                metric_pk, base, rate = metrics[outlier_metric]
+                value = round(round(base * exp(rate * figure_day)) * (high if random_() < 0.5 else low))
+                qualifier = "exact" if random_() < 0.5 else "approximate"
+                row = (next_figure, pk, position, metric_pk, qualifier, value, None, None, dates[figure_day], "day")
+                next_outlier, outlier_metric = next(outliers, (-1, 0))
             else:
-                metric = metric_rows[int(random_() * n_metrics)]
-            figure_day = max(0, day - int(random_() * FIGURE_LAG_DAYS))
-            if random_() < outlier_share and metric.outliers < MAX_OUTLIERS_PER_METRIC:
-                # Dated to a day, so its reach is the metric's window (or, on a cumulative metric,
-                # until the trend catches up) and not a whole month or year.
-                metric.outliers += 1
-                counts["outlier_figures"] += 1
-                plan.outlier_ids.append(next_figure)
-                qualifier, value, lower, upper = _outlier(rng, metric.truth(figure_day))
-                as_of, precision = dates[figure_day], "day"
-            else:
+                metric_pk, base, rate = hot_metric if figure < hot else metrics[int(random_() * n_metrics)]
                 pick = random_()
                 if pick < UNDATED_SHARE:  # the claim's day, from its first chain's innermost link
-                    first_day, last_day, as_of, precision = day, day, None, ""
+                    first_day = last_day = day
+                    as_of, precision = None, ""
                 elif pick < day_below:
-                    first_day, last_day, as_of, precision = figure_day, figure_day, dates[figure_day], "day"
+                    first_day = last_day = figure_day
+                    as_of, precision = dates[figure_day], "day"
                 elif pick < month_below:
                     first_day, last_day = months[figure_day]
                     as_of, precision = dates[first_day], "month"
                 else:
                     first_day, last_day = years[figure_day]
                     as_of, precision = dates[first_day], "year"
-                qualifier, value, lower, upper = _agreeing(rng, metric.truth(first_day), metric.truth(last_day))
-            add_figure(
-                (
-                    next_figure,
-                    pk,
-                    position,
-                    metric.pk,
-                    qualifier,
-                    # Whole numbers as ints: psycopg writes them to a numeric column as numeric,
-                    # several times faster than a Decimal.
-                    value,
-                    lower,
-                    upper,
-                    as_of,
-                    precision,
-                )
-            )
+                lo = round(base * exp(rate * first_day))
+                hi = lo if last_day == first_day else round(base * exp(rate * last_day))
+                # Whole numbers as ints: psycopg writes them to a numeric column as numeric,
+                # several times faster than a Decimal.
+                qualifier, value, lower, upper = _agreeing(random_, lo, hi)
+                row = (next_figure, pk, position, metric_pk, qualifier, value, lower, upper, as_of, precision)
+            add_figure(row + figure_tail)
             next_figure += 1
-        chains = 0 if random_() < NO_CHAIN_SHARE else 1 + int(random_() * 3)
+            figure += 1
         documented, weak = False, True
-        for position in range(chains):
-            add_attribution((next_attr, pk, position))
-            length = 1 + int(random_() * 4)
-            for link_position in range(length):
-                source_id, source_weak = sources[int(random_() * n_sources)]
+        for position, length in enumerate(lengths):
+            add_attribution((next_attr, pk, position) + attribution_tail)  # noqa: RUF005
+            # The outermost link (the one reporting the claim) cites a document, mostly; the
+            # innermost (the origin) spoke on the claim's day, the date undated figures fall back
+            # to; the links between name a source only.
+            source_id, weak_source, verb = source_verbs[int(random_() * n_source_verbs)]
+            if random_() < 0.8:
+                start, end = doc_from[day], lag_end[day]
+                if end > start:
+                    document_id, published = documents[start + int(random_() * (end - start))]
+                else:  # none within the lag (a small data set): the next one, else the last
+                    document_id, published = documents[min(start, last_document)]
+                date, precision = dates[published], "day"
+                documented = True
+            else:
                 document_id = date = None
                 precision = ""
-                if link_position == 0 and random_() < 0.8:
-                    lo, hi = doc_from[day], lag_end[day]
-                    if hi > lo:
-                        document_id, published = documents[lo + int(random_() * (hi - lo))]
-                    else:  # none within the lag (a small data set): the next one, else the last
-                        document_id, published = documents[min(lo, len(documents) - 1)]
-                    date, precision = dates[published], "day"
-                    documented = True
-                if link_position == length - 1:
-                    # The origin spoke on the claim's day: the date undated figures fall back to.
-                    date, precision = dates[day], "day"
-                    weak = weak and source_weak
-                add_link(
-                    (
-                        next_link,
-                        next_attr,
-                        link_position,
-                        source_id,
-                        VERBS[int(random_() * 6)],
-                        document_id,
-                        date,
-                        precision,
-                    )
-                )
-                next_link += 1
+            if length == 1:
+                date, precision = dates[day], "day"
+                weak = weak and weak_source
+            row = (next_link, next_attr, 0, source_id, verb, document_id, date, precision)
+            add_link(row + link_tail)
+            for link_position in range(1, length - 1):
+                source_id, _, verb = source_verbs[int(random_() * n_source_verbs)]
+                row = (next_link + link_position, next_attr, link_position, source_id, verb, None, None, "")
+                add_link(row + link_tail)
+            if length > 1:
+                source_id, weak_source, verb = source_verbs[int(random_() * n_source_verbs)]
+                weak = weak and weak_source
+                row = (next_link + length - 1, next_attr, length - 1, source_id, verb, None, dates[day], "day")
+                add_link(row + link_tail)
+            next_link += length
             next_attr += 1
         if status in REVIEWABLE:
-            if not chains:
+            if not lengths:
                 no_attribution += 1
             else:
                 no_document += not documented
                 low_reliability += weak
-        if not (n + 1) % BLOCK:
-            for sink, rows in zip(sinks, blocks, strict=True):
-                sink.extend(rows)
-                rows.clear()
-            if progress and not (n + 1) % 10_000:
-                progress("claims", n + 1, plan.claims)
-    for sink, rows in zip(sinks, blocks, strict=True):
-        sink.extend(rows)
-        sink.flush()
-    counts.update(
-        claims=plan.claims,
-        figures=next_figure - first_figure,
-        attributions=next_attr - first_attr,
-        links=next_link - first_link,
-        claim_tags=next_tag - first_tag,
-        no_attribution_claims=no_attribution,
-        no_document_claims=no_document,
-        low_reliability_claims=low_reliability,
-    )
-    if copier is not None:
-        copier.drain()
-    if progress:
-        progress("claims", plan.claims, plan.claims)
-    counts["seconds"] = round(time.monotonic() - started, 2)
+        pk += 1
+        n += 1
+        if not n % BLOCK:
+            sinks.take(blocks)
+    sinks.take(blocks)
+    return no_attribution, no_document, low_reliability
+
+
+def _run_workers(
+    chunks: list[_Chunk], newsroom: _Newsroom, sinks: _Sinks, superuser: bool, report: _Report
+) -> list[int]:
+    """Fork WORKERS processes that take the chunks in turn, build them and COPY them, each on a
+    connection and in a transaction of its own; commit them all once every one has finished.
+    Returns the planted findings (as _fill_chunk). On any failure the processes are ended, which
+    rolls back what they had not committed."""
+    context = multiprocessing.get_context("fork")  # the chunks and the newsroom come along unpickled
+    next_chunk = context.Value("i", 0)
+    pipes, processes = [], []
+    finished = False
+    try:
+        for n in range(min(WORKERS, len(chunks))):
+            ours, theirs = context.Pipe()
+            process = context.Process(
+                target=_worker,
+                args=(chunks, next_chunk, newsroom, sinks, superuser, theirs),
+                name=f"synthetic-claims-{n}",
+                daemon=True,
+            )
+            process.start()
+            theirs.close()
+            pipes.append(ours)
+            processes.append(process)
+        known = [0, 0, 0]
+        busy = set(pipes)
+        while busy:
+            for pipe in wait_for_pipes(list(busy)):
+                kind, value = _receive(pipe)
+                if kind == "progress":
+                    report.advance(value)
+                elif kind == "done":
+                    known = [a + b for a, b in zip(known, value, strict=True)]
+                    busy.discard(pipe)
+        for pipe in pipes:
+            pipe.send("commit")
+        for pipe in pipes:
+            _receive(pipe)
+        report.finish()
+        finished = True
+        return known
+    finally:
+        for process in processes:
+            if finished:  # each exits by itself once committed
+                process.join(timeout=30)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+        for pipe in pipes:
+            pipe.close()
+
+
+def _receive(pipe: Any) -> tuple[str, Any]:
+    try:
+        kind, value = pipe.recv()
+    except EOFError:
+        raise RuntimeError("a synthetic claims worker ended without a word") from None
+    if kind == "error":
+        raise RuntimeError(f"a synthetic claims worker failed:\n{value}")
+    return kind, value
+
+
+_inherited: list[Any] = []
+
+
+def _worker(
+    chunks: list[_Chunk], next_chunk: Any, newsroom: _Newsroom, sinks: _Sinks, superuser: bool, pipe: Any
+) -> None:
+    """In a forked process: take chunks until none is left, COPY their rows on a connection of its
+    own in one transaction, report, and commit when told to (a process ended before that, or
+    failing, leaves its transaction to be rolled back)."""
+    # The parent's connection came along with the fork: never use it, nor let it be finalized here
+    # (that would end the parent's session); this process gets a fresh one instead.
+    _inherited.append(connections[DEFAULT_DB_ALIAS])
+    own = _inherited[-1].copy()
+    connections[DEFAULT_DB_ALIAS] = own
+    try:
+        own.ensure_connection()
+        raw = own.connection
+        raw.autocommit = False
+        if superuser:  # as _skip_fk_triggers: the references hold by construction
+            raw.execute("SET LOCAL session_replication_role = replica")
+        with BackgroundCopy(raw=raw) as copier:
+            sinks.attach(copier)
+            known = [0, 0, 0]
+            while True:
+                with next_chunk.get_lock():
+                    number = next_chunk.value
+                    next_chunk.value += 1
+                if number >= len(chunks):
+                    break
+                for i, found in enumerate(_fill_chunk(chunks[number], newsroom, sinks)):
+                    known[i] += found
+                pipe.send(("progress", chunks[number].size))
+            sinks.flush()
+            copier.drain()
+        pipe.send(("done", known))
+        if pipe.recv() == "commit":
+            raw.commit()
+            pipe.send(("committed", None))
+    except BaseException:
+        with suppress(OSError):  # the parent may be gone already
+            pipe.send(("error", traceback.format_exc()))
+    finally:
+        own.close()
 
 
 def _first_index_per_day(documents: list[tuple[int, int]], days: int) -> list[int]:
