@@ -115,17 +115,12 @@ def _origin_links() -> QuerySet:
     return AttributionLink.objects.filter(~Exists(later))
 
 
-def origin_roots(claim_filter: Q | list[int], tree: SourceTree) -> dict[int, frozenset[int]]:
+def origin_roots(claim_ids: list[int], tree: SourceTree) -> dict[int, frozenset[int]]:
     """The roots of each claim's origins (last links of its chains). Claims without chains are
-    absent: their root set is empty."""
+    absent: their root set is empty. A sweep group derives the same from claim_chains."""
     pairs: list[tuple[int, int]] = []
-    if isinstance(claim_filter, Q):
-        pairs = list(_origin_links().filter(claim_filter).values_list("attribution__claim_id", "source_id"))
-    else:
-        for where in ids_filters("attribution__claim_id", claim_filter):
-            pairs += _origin_links().filter(where).values_list(
-                "attribution__claim_id", "source_id"
-            )
+    for where in ids_filters("attribution__claim_id", claim_ids):
+        pairs += _origin_links().filter(where).values_list("attribution__claim_id", "source_id")
     tree.preload({sid for _, sid in pairs})
     roots: dict[int, set[int]] = defaultdict(set)
     for claim_id, sid in pairs:
