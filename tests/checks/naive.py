@@ -28,3 +28,17 @@ def naive_matches(figures: list[FigureFacts], roots: dict[int, frozenset[int]], 
         )
         for f in figures
     }
+
+
+def naive_conflict_pairs(figures: list[FigureFacts], roots: dict[int, frozenset[int]], *, cumulative: bool,
+                         window_days: int) -> dict[tuple[str, int, int], tuple[int, int]]:
+    """Each conflict with its lowest pair of figure ids, the lower claim's figure first."""
+    found: dict[tuple[str, int, int], tuple[int, int]] = {}
+    for a, b in combinations(figures, 2):
+        share = bool(roots.get(a.claim_id, frozenset()) & roots.get(b.claim_id, frozenset()))
+        code = conflict_code(a, b, cumulative=cumulative, window_days=window_days, share_root=share)
+        if code:
+            low, high = (a, b) if a.claim_id < b.claim_id else (b, a)
+            key, pair = (code, low.claim_id, high.claim_id), (low.id, high.id)
+            found[key] = min(found.get(key, pair), pair)
+    return found
