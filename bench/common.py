@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import platform
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,7 +86,31 @@ def machine() -> dict:
         "python": platform.python_version(),
         "kernel": platform.release(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
+        "cpu_model": _cpu_model(),
+        "python_reference_s": python_reference_s(),
     }
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            return next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?")
+    except OSError:
+        return "?"
+
+
+def python_reference_s(rounds: int = 3) -> float:
+    """CPU seconds of a fixed pure-Python loop, best of `rounds`. Machines of the same kind here ran
+    the same code up to three times slower than others (docs/performance.md), and the load average
+    does not show it: dividing a run's figures by this one puts runs from different machines side
+    by side."""
+    best = float("inf")
+    for _ in range(rounds):
+        started, total = time.process_time(), 0
+        for i in range(2_000_000):
+            total += i * i
+        best = min(best, time.process_time() - started)
+    return round(best, 3)
 
 
 POSTGRES_SETTINGS = ("shared_buffers", "max_wal_size", "work_mem", "jit", "random_page_cost", "autovacuum")

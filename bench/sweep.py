@@ -94,7 +94,7 @@ def load(figures: int, seed: int) -> None:
                 status = "unreviewed" if rng.random() < 0.7 else "accurate"
                 copy.write_row((cid, f"c{cid}", f"Claim {cid}", "en", status, "", 1, now, now))
         with raw.copy("COPY claims_figure (id, claim_id, position, metric_id, qualifier, value, as_of, "
-                      "as_of_precision, text, check_lo_open, check_hi_open) FROM STDIN") as copy:
+                      "as_of_precision, text) FROM STDIN") as copy:
             fid = 0
             days = [0] * (claims + 1)
             for cid in range(1, claims + 1):
@@ -107,7 +107,7 @@ def load(figures: int, seed: int) -> None:
                     undated = rng.random() < 0.05
                     copy.write_row((fid, cid, position, metric, "approximate", f"{value:.0f}",
                                     None if undated else base + dt.timedelta(days=day + position),
-                                    "" if undated else "day", "", False, False))
+                                    "" if undated else "day", ""))
         with raw.copy("COPY claims_attribution (id, claim_id, position) FROM STDIN") as copy:
             aid = 0
             claim_of = [0]

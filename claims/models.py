@@ -119,8 +119,7 @@ class Figure(models.Model):
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="figures", db_index=False)
     position = models.PositiveSmallIntegerField(default=0)
-    # No index of its own: the (metric, ...) indexes below start with it, and every index on this
-    # table is paid again on each write of the check columns.
+    # No index of its own: the (metric, as_of) index below starts with it.
     metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="figures", db_index=False)
     qualifier = models.CharField(max_length=12, choices=Qualifier.choices)
     value = models.DecimalField(null=True, blank=True, **DECIMAL)
@@ -129,26 +128,7 @@ class Figure(models.Model):
     as_of = models.DateField(null=True, blank=True, help_text="First day of the period the figure is for.")
     as_of_precision = models.CharField(max_length=5, choices=Precision.choices, blank=True)
     text = models.CharField(max_length=300, blank=True, help_text="The words that state it: 'About 600'.")
-    # Kept by the checks (claims/checks/refresh.py), not by writers: the effective period, its length
-    # class (0 day, 1 month, 2 year) and the interval of possible values, so that the incremental check
-    # finds a figure's neighbours through indexes; check_matched says another, independent claim
-    # corroborates it. Bulk writers may leave them stale: the checks refresh them before use.
-    check_first = models.DateField(null=True, blank=True, editable=False)
-    check_last = models.DateField(null=True, blank=True, editable=False)
-    check_span = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
-    check_lo = models.DecimalField(max_digits=40, decimal_places=12, null=True, blank=True, editable=False)
-    check_lo_open = models.BooleanField(default=False, editable=False)
-    check_hi = models.DecimalField(max_digits=40, decimal_places=12, null=True, blank=True, editable=False)
-    check_hi_open = models.BooleanField(default=False, editable=False)
-    check_matched = models.BooleanField(null=True, blank=True, editable=False)
-    # The roots of the claim's origins as sorted ids ("3,17"; "" without a chain), so that the
-    # incremental check reads the independence of a neighbour's claim with the neighbour itself.
-    # NULL (not "") means never stored, which the checks must tell apart from "no chain".
-    check_roots = models.TextField(null=True, blank=True, editable=False)  # noqa: DJ001
-    history = HistoricalRecords(excluded_fields=[
-        "check_first", "check_last", "check_span", "check_lo", "check_lo_open", "check_hi", "check_hi_open",
-        "check_matched", "check_roots",
-    ], no_db_index=["claim", "metric"])
+    history = HistoricalRecords(no_db_index=["claim", "metric"])
 
     class Meta:
         ordering = ["claim_id", "position"]
@@ -177,11 +157,6 @@ class Figure(models.Model):
         ]
         indexes = [
             models.Index(fields=["metric", "as_of"], name="figure_metric_date_idx"),
-            models.Index(fields=["metric", "check_span", "check_first"], name="figure_check_window_idx"),
-            # The period end rides along so that the decrease search filters inside the index
-            # (later figures below, earlier ones above) without visiting every row in the value range.
-            models.Index(fields=["metric", "check_lo", "check_last"], name="figure_check_lo_last_idx"),
-            models.Index(fields=["metric", "check_hi", "check_first"], name="figure_check_hi_first_idx"),
         ]
 
     def __str__(self) -> str:
@@ -193,6 +168,52 @@ class Figure(models.Model):
     @property
     def as_of_display(self) -> str | None:
         return format_partial_date(self.as_of, self.as_of_precision)
+
+
+class FigureCheck(models.Model):
+    """What the checks last derived from a figure, kept by the checks (claims/checks), never by
+    writers: the effective period, its length class (0 day, 1 month, 2 year) and the interval of
+    possible values, so that the incremental check finds a figure's neighbours through indexes;
+    `check_matched` says another, independent claim corroborates it; `check_roots` holds the roots of
+    its claim's origins. No row means never checked.
+
+    A table of its own rather than columns of the figure: the first sweep writes all of them for
+    every figure, and as figure columns each write made a new version of the whole figure row with
+    an entry in every index of the figure table (three fifths of a sweep group's database time at a
+    million claims). The metric and claim are copies of the figure's, for the indexes, and the
+    checks rewrite the row when the figure moves to another metric."""
+
+    # ON DELETE CASCADE in the database too (migration 0010), so raw deletes of figures never leave
+    # a row behind for the neighbour queries to find.
+    figure = models.OneToOneField(Figure, on_delete=models.CASCADE, primary_key=True, related_name="checked",
+                                  db_constraint=False)
+    metric = models.ForeignKey(Metric, on_delete=models.DO_NOTHING, related_name="+", db_index=False,
+                               db_constraint=False)
+    claim = models.ForeignKey(Claim, on_delete=models.DO_NOTHING, related_name="+", db_index=False,
+                              db_constraint=False)
+    check_first = models.DateField(null=True, blank=True)
+    check_last = models.DateField(null=True, blank=True)
+    check_span = models.PositiveSmallIntegerField(null=True, blank=True)
+    check_lo = models.DecimalField(max_digits=40, decimal_places=12, null=True, blank=True)
+    check_lo_open = models.BooleanField(default=False)
+    check_hi = models.DecimalField(max_digits=40, decimal_places=12, null=True, blank=True)
+    check_hi_open = models.BooleanField(default=False)
+    check_matched = models.BooleanField(null=True, blank=True)
+    # Sorted ids ("3,17"; "" without a chain), so that the incremental check reads the independence
+    # of a neighbour's claim with the neighbour itself. NULL (not "") means never stored.
+    check_roots = models.TextField(null=True, blank=True)  # noqa: DJ001
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["metric", "check_span", "check_first"], name="figure_check_window_idx"),
+            # The period end rides along so that the decrease search filters inside the index
+            # (later figures below, earlier ones above) without visiting every row in the value range.
+            models.Index(fields=["metric", "check_lo", "check_last"], name="figure_check_lo_last_idx"),
+            models.Index(fields=["metric", "check_hi", "check_first"], name="figure_check_hi_first_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"checks of figure {self.figure_id}"
 
 
 def describe_figure(qualifier: str, value: Decimal | None, lower: Decimal | None, upper: Decimal | None) -> str:

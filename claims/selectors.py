@@ -156,7 +156,8 @@ def claim_ids_with_metric(*, metric_id: int) -> QuerySet:
 
 def claim_metric_ids(*, claim_ids: Iterable[int]) -> set[int]:
     """The metrics the figures of these claims are on: what a change to the claims can affect."""
-    return set(Figure.objects.filter(claim_id__in=list(claim_ids)).values_list("metric_id", flat=True).distinct())
+    figures = Figure.objects.filter(claim_id__in=list(claim_ids)).order_by()
+    return set(figures.values_list("metric_id", flat=True).distinct())
 
 
 def claims_matching(*, queryset: QuerySet[Claim], term: str) -> QuerySet[Claim]:

@@ -77,7 +77,8 @@ def record_delete(*, model: type[models.Model], key: str, user: Any = None) -> N
         obj = model.objects.select_for_update().get(key=key)
         metric_ids: list[int] = []
         if isinstance(obj, Claim):
-            metric_ids = list(Figure.objects.filter(claim=obj).values_list("metric_id", flat=True).distinct())
+            figures = Figure.objects.filter(claim=obj).order_by()
+            metric_ids = list(figures.values_list("metric_id", flat=True).distinct())
         obj._history_user = user
         try:
             obj.delete()

@@ -3,7 +3,7 @@ and call checks_enqueue themselves."""
 
 from __future__ import annotations
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 
 from claims.checks.neighbours import gone_record
 from claims.models import Attribution, AttributionLink, Claim, Figure, Metric
@@ -28,8 +28,14 @@ def figure_changed(sender, instance: Figure, **kwargs) -> None:
         return
     # A deleted figure's neighbours lose a conflict or a corroboration: its metric is re-swept when
     # its claim has no figure left there, else the claim's check rechecks the neighbours it matched.
-    gone = gone_record(instance)
+    gone = getattr(instance, "_checks_gone", None)
     checks_enqueue(claim_ids=[instance.claim_id], metric_ids=[instance.metric_id], gone=[gone] if gone else [])
+
+
+def figure_deleting(sender, instance: Figure, **kwargs) -> None:
+    """Read what the checks stored of the figure while its FigureCheck row still exists (the delete
+    takes it along), for figure_changed to pass on after the delete."""
+    instance._checks_gone = gone_record(instance)
 
 
 def attribution_changed(sender, instance: Attribution, **kwargs) -> None:
@@ -47,12 +53,12 @@ def source_changed(sender, instance: Source, **kwargs) -> None:
     while frontier:
         frontier = set(Source.objects.filter(parent_id__in=frontier).values_list("id", flat=True)) - ids
         ids |= frontier
-    checks_enqueue(claim_ids=AttributionLink.objects.filter(source_id__in=ids).values_list(
+    checks_enqueue(claim_ids=AttributionLink.objects.filter(source_id__in=ids).order_by().values_list(
         "attribution__claim_id", flat=True).distinct())
 
 
 def document_changed(sender, instance: Document, **kwargs) -> None:
-    checks_enqueue(claim_ids=AttributionLink.objects.filter(document_id=instance.pk).values_list(
+    checks_enqueue(claim_ids=AttributionLink.objects.filter(document_id=instance.pk).order_by().values_list(
         "attribution__claim_id", flat=True).distinct())
 
 
@@ -72,3 +78,4 @@ def connect() -> None:
     for model, handler in HANDLERS:
         for signal in (post_save, post_delete):
             signal.connect(handler, sender=model, dispatch_uid=f"checks-{model.__name__}-{signal is post_save}")
+    pre_delete.connect(figure_deleting, sender=Figure, dispatch_uid="checks-Figure-pre-delete")

@@ -67,8 +67,8 @@ class ExplanationContext:
         for where in ids_filters("id", sorted(set(figure_ids))):
             for fid, text, qualifier, value, lower, upper, first, span, metric in Figure.objects.filter(
                 where
-            ).values_list("id", "text", "qualifier", "value", "lower", "upper", "check_first", "check_span",
-                          "metric__name"):
+            ).values_list("id", "text", "qualifier", "value", "lower", "upper", "checked__check_first",
+                          "checked__check_span", "metric__name"):
                 self.figures[fid] = _Said(text or describe_figure(qualifier, value, lower, upper),
                                           period_words(first, span), first, metric)
         # Chains as lists of source names (outermost first), read as plain rows: a first sweep

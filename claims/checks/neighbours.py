@@ -21,7 +21,7 @@ from django.db.models import Q
 
 from claims.checks.facts import SLACK, CheckColumns, facts_of_columns, window_filter
 from claims.checks.rules import FigureFacts
-from claims.models import Figure
+from claims.models import Figure, FigureCheck
 
 NOTHING = Q(pk__in=[])
 
@@ -144,24 +144,31 @@ def certainly_matched(
     indexed query that stops at the first such figure. False means 'not proven', not 'unmatched'."""
     if not side.roots:
         return False
-    return Figure.objects.filter(
+    return FigureCheck.objects.filter(
         window_filter([(side.first, side.last)], window_days), matches_side(side, window_days), metric_id=metric_id,
     ).exclude(claim_id__in=other_than).exists()
 
 
 def gone_record(figure: Figure) -> dict | None:
-    """What the checks must remember of a deleted figure, as its row held it: neighbours it
-    corroborated may have lost their only match, and the figure's row is gone by the time the queued
-    check runs. JSON-ready (the record travels in the task's arguments). None when the figure was
-    never checked or had no period: then it corroborated nobody."""
-    if figure.check_first is None or figure.check_lo is None:
+    """What the checks must remember of a figure about to be deleted, as its FigureCheck row holds
+    it: neighbours it corroborated may have lost their only match, and the row is gone with the
+    figure by the time the queued check runs. JSON-ready (the record travels in the task's
+    arguments). None when the figure was never checked or had no period: then it corroborated
+    nobody. Call it before the delete (the signals do, in pre_delete)."""
+    stored = FigureCheck.objects.filter(figure_id=figure.pk).values_list(
+        "check_first", "check_last", "check_lo", "check_lo_open", "check_hi", "check_hi_open", "check_roots",
+        "metric_id",
+    ).first()
+    if stored is None or stored[0] is None or stored[2] is None:
         return None
+    first, last, lo, lo_open, hi, hi_open, roots, metric_id = stored
+    # The metric of the row, not of the figure: the neighbours saw it there (a move to another metric
+    # not yet checked leaves the row on the old one).
     return {
-        "id": figure.pk, "claim": figure.claim_id, "metric": figure.metric_id,
-        "first": figure.check_first.isoformat(), "last": figure.check_last.isoformat(),
-        "lo": str(figure.check_lo), "lo_open": bool(figure.check_lo_open),
-        "hi": None if figure.check_hi is None else str(figure.check_hi), "hi_open": bool(figure.check_hi_open),
-        "roots": figure.check_roots,
+        "id": figure.pk, "claim": figure.claim_id, "metric": metric_id,
+        "first": first.isoformat(), "last": last.isoformat(),
+        "lo": str(lo), "lo_open": bool(lo_open), "hi": None if hi is None else str(hi), "hi_open": bool(hi_open),
+        "roots": roots,
     }
 
 

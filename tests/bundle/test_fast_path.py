@@ -177,8 +177,8 @@ def test_it_writes_nothing_when_the_database_refuses_a_row_mid_way(editor, bundl
         cursor.execute("SELECT last_value FROM claims_figure_id_seq")
         clash = cursor.fetchone()[0] + 1600
         cursor.execute(
-            "INSERT INTO claims_figure (id, claim_id, position, metric_id, qualifier, value, as_of_precision, text,"
-            " check_lo_open, check_hi_open) SELECT %s, c.id, 9, m.id, 'exact', 1, '', '', false, false"
+            "INSERT INTO claims_figure (id, claim_id, position, metric_id, qualifier, value, as_of_precision, text)"
+            " SELECT %s, c.id, 9, m.id, 'exact', 1, '', '' "
             " FROM claims_claim c, claims_metric m LIMIT 1",
             [clash],
         )
@@ -296,7 +296,7 @@ def test_a_bulk_import_writes_without_the_secondary_indexes_and_builds_them_agai
     bundle_import(data=varied_bundle(1100), user=editor,
                   progress=lambda stage, done, total: seen_while_writing.append(set(claim_side_indexes())))
     during = seen_while_writing[-1]
-    assert "claim_text_search" not in during and "figure_check_window_idx" not in during
+    assert "claim_text_search" not in during and "figure_metric_date_idx" not in during
     # Unique indexes (keys, positions, primary keys) stay: they check the rows and serve lookups.
     assert {"claims_claim_key_key", "figure_position_unique", "claims_historicalclaim_pkey"} <= during
     assert claim_side_indexes() == before

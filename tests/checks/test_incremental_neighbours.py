@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from claims.checks.engine import checks_run, sweep_all
-from claims.models import AttributionLink, Figure, Flag, FlagStatus
+from claims.models import AttributionLink, Figure, FigureCheck, Flag, FlagStatus
 from tests.checks.conftest import open_flags
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ def test_it_keeps_a_neighbour_matched_by_a_figure_beyond_the_edited_figures_reac
     assert not single_origin(neighbour)
     move(edited, dt.date(2025, 10, 1))
     assert not single_origin(neighbour)
-    assert Figure.objects.get(claim=neighbour).check_matched is True
+    assert FigureCheck.objects.get(figure__claim=neighbour).check_matched is True
     assert_same_as_a_sweep()
 
 
@@ -104,7 +104,7 @@ def test_it_reads_a_match_that_only_touches_the_edited_figure(build):
     figure.save()
     checks_run(claim_ids=[edited.pk])
     assert not single_origin(edited)
-    assert Figure.objects.get(claim=edited).check_matched is True
+    assert FigureCheck.objects.get(figure__claim=edited).check_matched is True
     assert_same_as_a_sweep()
 
 

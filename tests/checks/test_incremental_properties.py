@@ -123,7 +123,7 @@ def crowded_scene(build: Builder):
 
 
 def stored_matches() -> dict[int, bool | None]:
-    return dict(Figure.objects.values_list("id", "check_matched"))
+    return dict(Figure.objects.values_list("id", "checked__check_matched"))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -13,7 +13,7 @@ from django.db import connection
 
 from claims.bundle.importer import bundle_import
 from claims.checks.engine import sweep_all, sweep_metric_ids
-from claims.models import Figure, Flag
+from claims.models import FigureCheck, Flag
 from tests.reliability.processes import SWEEP_NOW, celery_worker_logged, redis_server, stop_group, wait_until
 from tests.support import ROOT, run_manage
 
@@ -30,8 +30,7 @@ def flag_state() -> set[tuple]:
 def forget_the_checks() -> None:
     """Back to a database the checks have never seen: no flags, no stored check columns."""
     Flag.objects.all().delete()
-    Figure.objects.update(check_first=None, check_last=None, check_span=None, check_lo=None, check_lo_open=False,
-                          check_hi=None, check_hi_open=False, check_matched=None)
+    FigureCheck.objects.all().delete()
 
 
 @pytest.fixture

@@ -69,7 +69,7 @@ def test_without_outliers_the_newsroom_never_conflicts():
     # the agreement above is between compared figures, not a side effect of nothing being compared.
     chained = Figure.objects.filter(claim__attributions__isnull=False).distinct()
     assert chained.filter(as_of__isnull=True).exists()
-    assert not chained.filter(check_first__isnull=True).exists()
+    assert not chained.filter(checked__check_first__isnull=True).exists()
 
 
 @pytest.mark.django_db
