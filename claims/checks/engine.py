@@ -25,7 +25,7 @@ UNVERIFIED_BATCH = 20000
 SWEEP_GROUP_FIGURES = 50000  # figures per unit of the full sweep (sweep_metric_groups)
 _DIRECT_SCAN = 256  # neighbours to recheck, up to which a plain scan is cheaper than a sorted pass
 _PROBES = 16  # unsure neighbours up to which each is first probed with neighbours.certainly_matched
-_SMALL_WRITE = 200  # rows up to which the check columns go in one UPDATE ... FROM (VALUES ...)
+_SMALL_WRITE = 200  # rows up to which the check rows go in one INSERT ... VALUES ... ON CONFLICT
 _LOCK_NAMESPACE = 4  # pg_advisory_xact_lock(namespace, metric id): one sweep of a metric at a time
 
 
@@ -63,6 +63,7 @@ def _lock_metrics(metric_ids: list[int]) -> None:
 
 _WRITTEN = ("metric_id", "claim_id", *facts.CHECK_FIELDS, "check_roots", "check_matched")
 _CASTS = ("bigint", "bigint", "date", "date", "smallint", "numeric", "boolean", "numeric", "boolean", "text", "boolean")
+_TARGET = f"{FigureCheck._meta.db_table} (figure_id, {', '.join(_WRITTEN)})"
 
 
 def _write_columns(updates: dict[int, tuple]) -> None:
@@ -71,8 +72,6 @@ def _write_columns(updates: dict[int, tuple]) -> None:
     temporary table and one INSERT ... ON CONFLICT; elsewhere bulk_create with update_conflicts."""
     if not updates:
         return
-    table = FigureCheck._meta.db_table
-    columns = ", ".join(_WRITTEN)
     upsert = "ON CONFLICT (figure_id) DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in _WRITTEN)
     if connection.vendor == "postgresql" and len(updates) <= _SMALL_WRITE:
         # An incremental check writes a handful of rows: one statement with a VALUES list saves the
@@ -80,7 +79,7 @@ def _write_columns(updates: dict[int, tuple]) -> None:
         row = "(%s::bigint, " + ", ".join(f"%s::{cast}" for cast in _CASTS) + ")"
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} (figure_id, {columns}) VALUES {', '.join([row] * len(updates))} {upsert}",  # noqa: S608
+                f"INSERT INTO {_TARGET} VALUES {', '.join([row] * len(updates))} {upsert}",  # noqa: S608
                 [value for fid, values in updates.items() for value in (fid, *values)],
             )
         return
@@ -96,8 +95,7 @@ def _write_columns(updates: dict[int, tuple]) -> None:
                 for fid, values in updates.items():
                     copy.write_row((fid, *values))
             cursor.execute(
-                f"INSERT INTO {table} (figure_id, {columns}) SELECT figure_id, {columns} "  # noqa: S608
-                f"FROM figure_check_tmp ORDER BY figure_id {upsert}"
+                f"INSERT INTO {_TARGET} SELECT * FROM figure_check_tmp ORDER BY figure_id {upsert}"  # noqa: S608
             )
             cursor.execute("TRUNCATE figure_check_tmp")
         return
@@ -117,9 +115,8 @@ def _insert_checks(rows: dict[int, tuple]) -> None:
         return
     try:
         # wrap_database_errors: the raw psycopg cursor raises psycopg's errors, not Django's.
-        with transaction.atomic(), connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(
-            f"COPY {FigureCheck._meta.db_table} (figure_id, {', '.join(_WRITTEN)}) FROM STDIN"
-        ) as copy:
+        with transaction.atomic(), connection.cursor() as cursor, connection.wrap_database_errors, \
+                cursor.cursor.copy(f"COPY {_TARGET} FROM STDIN") as copy:
             for fid in sorted(rows):
                 copy.write_row((fid, *rows[fid]))
     except IntegrityError:
