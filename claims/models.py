@@ -311,21 +311,31 @@ class Flag(VersionedModel):
 
     kind = models.CharField(max_length=12, choices=FlagKind.choices)
     code = models.CharField(max_length=30, choices=FlagCode.choices)
-    # Indexed by flag_metric_idx (metric, status), which starts with it.
+    # Indexed by flag_metric_idx (metric, status) where set, which starts with it.
     metric = models.ForeignKey(
         Metric, null=True, blank=True, on_delete=models.CASCADE, related_name="flags", db_index=False
     )
     claim_a = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="flags_as_a")
-    claim_b = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.CASCADE, related_name="flags_as_b")
-    figure_a = models.ForeignKey(Figure, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    figure_b = models.ForeignKey(Figure, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The nullable references are indexed where set only (flag_claim_b_idx and the like): an
+    # unverified flag names no second claim and no figure, and no flag written by the checks names a
+    # dismisser, so full indexes took an entry per flag that no query reads (a first sweep writes
+    # 800,000 flags at 1,000,000 claims).
+    claim_b = models.ForeignKey(
+        Claim, null=True, blank=True, on_delete=models.CASCADE, related_name="flags_as_b", db_index=False
+    )
+    figure_a = models.ForeignKey(
+        Figure, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    figure_b = models.ForeignKey(
+        Figure, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     status = models.CharField(max_length=10, choices=FlagStatus.choices, default=FlagStatus.OPEN)
     explanation = models.TextField(blank=True)
     # What the involved figures and chains looked like when an editor dismissed the flag: a
     # dismissal holds only while this stays the same.
     dismissed_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     dismissed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     dismissed_note = models.TextField(blank=True)
     dismissed_at = models.DateTimeField(null=True, blank=True)
@@ -355,7 +365,13 @@ class Flag(VersionedModel):
         ]
         indexes = [
             models.Index(fields=["status", "kind", "code"], name="flag_status_idx"),
-            models.Index(fields=["metric", "status"], name="flag_metric_idx"),
+            models.Index(fields=["metric", "status"], name="flag_metric_idx", condition=Q(metric__isnull=False)),
+            models.Index(fields=["claim_b"], name="flag_claim_b_idx", condition=Q(claim_b__isnull=False)),
+            models.Index(fields=["figure_a"], name="flag_figure_a_idx", condition=Q(figure_a__isnull=False)),
+            models.Index(fields=["figure_b"], name="flag_figure_b_idx", condition=Q(figure_b__isnull=False)),
+            models.Index(
+                fields=["dismissed_by"], name="flag_dismissed_by_idx", condition=Q(dismissed_by__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

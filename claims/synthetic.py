@@ -54,7 +54,6 @@ one transaction by this process.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import itertools
 import math
 import multiprocessing
@@ -73,6 +72,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, models, transaction
 
+from claims.collector import collector_paused
 from claims.copyload import BackgroundCopy, Table, build_indexes, drop_secondary_indexes, known_column_types
 from claims.copyload import secondary_indexes_dropped as _secondary_indexes_dropped
 from claims.models import Attribution, AttributionLink, Claim, Figure, Metric, Tag
@@ -391,7 +391,7 @@ def generate(plan: SyntheticPlan, *, progress: Progress | None = None) -> dict[s
         and WORKERS > 1
         and not connection.in_atomic_block
     )
-    with _collector_paused():
+    with collector_paused():
         if in_workers:
             _generate_in_workers(rng, plan, counts, progress)
         else:
@@ -508,20 +508,6 @@ class _Report:
     def finish(self) -> None:
         if self.progress:
             self.progress("claims", self.total, self.total)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for the load. The load allocates ten tuples or so per
-    claim and keeps the queued ones alive until their COPY: each collection the allocations trigger
-    walks those live rows again to find no cycle among them (a tenth of the load's CPU time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass

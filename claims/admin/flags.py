@@ -175,7 +175,7 @@ def flag_sides_html(flag: Flag) -> str:
     for claim, figure_id in ((flag.claim_a, flag.figure_a_id), (flag.claim_b, flag.figure_b_id)):
         if claim is None:
             continue
-        figure = Figure.objects.filter(pk=figure_id).first() if figure_id else None
+        figure = Figure.objects.select_related("checked").filter(pk=figure_id).first() if figure_id else None
         chains = claim.attributions.prefetch_related("links__source")
         sides.append(format_html(
             '<td style="vertical-align:top;padding-right:2em"><strong>{}</strong><br>{}<br><em>{}</em><ul>{}</ul></td>',

@@ -7,7 +7,6 @@ holds one batch plus the key -> id maps that references need.
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
@@ -44,6 +43,7 @@ from claims.bundle.records import (
 )
 from claims.bundle.schema import SECTIONS
 from claims.bundle.validation import BundleChecker
+from claims.collector import fewer_collections
 from claims.copyload import BackgroundCopy, foreign_key_triggers_off, secondary_indexes_dropped
 from claims.models import Attribution, AttributionLink, Claim, Figure, Metric, Tag
 from claims.queueing import checks_enqueue
@@ -122,7 +122,7 @@ def reader_import(
     nothing so far was wrong, so that on PostgreSQL the checks of one batch run while the database
     stores the one before. Any error stops the writing; the rest is still checked, so that every
     error is named, and the transaction is rolled back."""
-    with transaction.atomic(), acting_user(user), _fewer_collections():
+    with transaction.atomic(), acting_user(user), fewer_collections():
         top, errors = reader.top()
         if errors:
             raise BundleInvalid(errors)
@@ -155,20 +155,6 @@ def reader_import(
                 raise BundleInvalid(errors)
             writer.finish()
     return writer.result
-
-
-@contextmanager
-def _fewer_collections(threshold: int = 50_000) -> Iterator[None]:
-    """Run Python's cycle collector less often while importing. An import allocates millions of
-    short-lived dicts and tuples; at the default threshold (700) the collector ran thousands of
-    times and took about a third of the import's own CPU time. Nearly all of those objects are
-    freed by reference counting anyway, so collecting rarely loses nothing."""
-    before = gc.get_threshold()
-    gc.set_threshold(max(threshold, before[0]), *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 def _batches(records: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:

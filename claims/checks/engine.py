@@ -11,13 +11,14 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
 
 from claims.checks import facts, neighbours
-from claims.checks.explain import unverified_sentence
+from claims.checks.explain import figure_said, unverified_sentence
 from claims.checks.flags import Finding, RecomputeSummary, checks_user, flags_recompute
-from claims.checks.flagwrites import flags_statistics_refresh
+from claims.checks.flagwrites import flags_statistics_refresh, temp_table_emptied
 from claims.checks.idsets import ids_filters
 from claims.checks.rules import ClaimFacts, FigureFacts, conflict_code, figures_match, unverified_codes
 from claims.checks.rules import independent as rules_independent
 from claims.checks.sweep import ConflictMap, add_conflict, metric_conflicts, metric_matches
+from claims.collector import collector_paused
 from claims.models import Claim, Figure, FigureCheck, Flag, FlagKind, Metric
 
 log = logging.getLogger(__name__)
@@ -85,19 +86,14 @@ def _write_columns(updates: dict[int, tuple]) -> None:
         return
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS figure_check_tmp (figure_id bigint, "
-                + ", ".join(f"{c} {cast}" for c, cast in zip(_WRITTEN, _CASTS, strict=True))
-                + ") ON COMMIT DELETE ROWS"
-            )
-            cursor.execute("TRUNCATE figure_check_tmp")
+            temp_table_emptied(cursor, "figure_check_tmp", "figure_id bigint, " + ", ".join(
+                f"{c} {cast}" for c, cast in zip(_WRITTEN, _CASTS, strict=True)))
             with cursor.cursor.copy("COPY figure_check_tmp FROM STDIN") as copy:
                 for fid, values in updates.items():
                     copy.write_row((fid, *values))
             cursor.execute(
                 f"INSERT INTO {_TARGET} SELECT * FROM figure_check_tmp ORDER BY figure_id {upsert}"  # noqa: S608
             )
-            cursor.execute("TRUNCATE figure_check_tmp")
         return
     FigureCheck.objects.bulk_create(
         [FigureCheck(figure_id=fid, **dict(zip(_WRITTEN, values, strict=True))) for fid, values in updates.items()],
@@ -167,6 +163,7 @@ def sweep_metric(
     return sweep_metrics(metric_ids=[metric_id], user=user, tree=tree, with_unverified=with_unverified)
 
 
+@collector_paused()
 def sweep_metrics(
     *, metric_ids: Iterable[int], user=None, tree: facts.SourceTree | None = None, with_unverified: bool = False
 ) -> RecomputeSummary:
@@ -183,20 +180,19 @@ def sweep_metrics(
     with transaction.atomic():
         _sweep_settings()
         _lock_metrics(ids)
-        in_group = Figure.objects.filter(metric_id__in=ids)
-        placed = list(in_group.order_by().values_list("id", "metric_id", "claim_id", "as_of"))
-        metric_of = {fid: metric_id for fid, metric_id, _, _ in placed}
-        chains = facts.claim_chains(sorted({claim_id for _, _, claim_id, _ in placed}))
-        undated = {claim_id for _, _, claim_id, as_of in placed if as_of is None}
+        # The figures are read once: their claims' chains give the fallback dates the facts need.
+        rows = facts.figure_rows(Figure.objects.filter(metric_id__in=ids))
+        chains = facts.claim_chains(sorted({row[2] for row in rows}))
+        undated = {row[2] for row in rows if row[7] is None}
         refreshed = facts.refreshed_figures(
-            in_group, {m.id: m.tolerance for m in metrics.values()}, fallback=facts.dates_of_chains(chains, undated)
+            rows, {m.id: m.tolerance for m in metrics.values()}, fallback=facts.dates_of_chains(chains, undated)
         )
         roots = facts.roots_of_chains(chains, tree)
         share_root, independent = _relations(roots)
         stored_roots = {claim_id: facts.roots_text(found) for claim_id, found in roots.items()}
         by_metric: dict[int, list[FigureFacts]] = defaultdict(list)
         for r in refreshed:
-            by_metric[metric_of[r.facts.id]].append(r.facts)
+            by_metric[r.metric_id].append(r.facts)
         findings: list[Finding] = []
         matched: dict[int, bool] = {}
         for metric_id, figures in by_metric.items():
@@ -220,6 +216,7 @@ def sweep_metrics(
             findings=findings, scope=Q(kind=FlagKind.CONFLICT, metric_id__in=ids), user=user,
             chain_names=lambda claim_id: [[tree.name(sid) for sid in facts.chain_sources(chain)]
                                           for chain in chains.get(claim_id, [])],
+            figures_said=_figures_said(rows, refreshed, metrics),
         )
         if with_unverified:
             moved = sorted({r.facts.claim_id for r in refreshed if r.stored_matched != matched[r.facts.id]})
@@ -230,6 +227,21 @@ def sweep_metrics(
                     scope=Q(kind=FlagKind.UNVERIFIED, claim_a_id__in=chunk), user=user,
                 ))
         return summary
+
+
+def _figures_said(rows: list[tuple], refreshed: list[facts.RefreshedFigure], metrics: dict[int, Metric]):
+    """explain.figure_said of the group's figures, from the rows and the columns just computed (what
+    the check rows hold now), for the sentences of the flags the group opens."""
+    at = {r.facts.id: n for n, r in enumerate(refreshed)}
+
+    def said(fid: int):
+        n = at.get(fid)
+        if n is None:
+            return None
+        row, columns = rows[n], refreshed[n].columns
+        return figure_said(row[9], *row[3:7], columns.first, columns.span, metrics[row[0]].name)
+
+    return said
 
 
 def _unverified_findings(
@@ -270,6 +282,7 @@ def _unverified_findings(
     return findings
 
 
+@collector_paused()
 def sweep_unverified(
     *, first_id: int, last_id: int, user=None, tree: facts.SourceTree | None = None
 ) -> RecomputeSummary:
@@ -360,6 +373,7 @@ def checks_run(
     return summary
 
 
+@collector_paused()
 def check_claims(*, claim_ids: Iterable[int], gone: Iterable[dict] = (), user=None) -> RecomputeSummary:
     """The incremental path: re-check what a write to these claims can change, through indexed
     queries around their figures only. Their conflicts are recomputed against the figures close

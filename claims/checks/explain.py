@@ -31,8 +31,12 @@ def figure_words(figure: Figure) -> str:
 
 
 def figure_date_words(figure: Figure) -> str:
-    """The period the checks compared, as the editor would say it: '13 January 2025', 'April 2025'."""
-    return period_words(figure.check_first, figure.check_span)
+    """The period the checks compared, as the editor would say it: '13 January 2025', 'April 2025'
+    ('undated' before they have compared it: no check row)."""
+    checked = getattr(figure, "checked", None)  # the reverse one-to-one raises an AttributeError when absent
+    if checked is None:
+        return period_words(None, None)
+    return period_words(checked.check_first, checked.check_span)
 
 
 def period_words(check_first: dt.date | None, check_span: int | None) -> str:
@@ -50,27 +54,43 @@ class _Said(NamedTuple):
     metric: str
 
 
+def figure_said(
+    text: str, qualifier: str, value, lower, upper, check_first: dt.date | None, check_span: int | None, metric: str
+) -> _Said:
+    """What a sentence says of a figure: its own words (or a description of its value), the period
+    the checks compared and its metric's name."""
+    return _Said(text or describe_figure(qualifier, value, lower, upper), period_words(check_first, check_span),
+                 check_first, metric)
+
+
 # claim id -> its chains as lists of source names, outermost first, in chain order.
 ChainNames = Callable[[int], list[list[str]]]
+# figure id -> figure_said of it, or None, when the caller has read the figure (a sweep group).
+FigureSaid = Callable[[int], "_Said | None"]
 
 
 class ExplanationContext:
     """Loads, in a few queries, the figures and chains that a batch of findings mentions; the chains
-    come from `chain_names` instead when the caller has already read them (a sweep group)."""
+    and figures come from `chain_names` and `figures_said` instead where the caller has already read
+    them (a sweep group)."""
 
     def __init__(
-        self, figure_ids: Iterable[int], claim_ids: Iterable[int], chain_names: ChainNames | None = None
+        self, figure_ids: Iterable[int], claim_ids: Iterable[int], chain_names: ChainNames | None = None,
+        figures_said: FigureSaid | None = None,
     ) -> None:
+        self.figures: dict[int, _Said] = {}
+        wanted = set(figure_ids)
+        if figures_said is not None:
+            self.figures = {fid: said for fid in wanted if (said := figures_said(fid)) is not None}
+            wanted -= set(self.figures)
         # Plain rows, in chunks: a first sweep explains tens of thousands of conflicts, and a model
         # instance per figure (plus one query with every id in it) was most of the explaining.
-        self.figures: dict[int, _Said] = {}
-        for where in ids_filters("id", sorted(set(figure_ids))):
-            for fid, text, qualifier, value, lower, upper, first, span, metric in Figure.objects.filter(
-                where
-            ).values_list("id", "text", "qualifier", "value", "lower", "upper", "checked__check_first",
-                          "checked__check_span", "metric__name"):
-                self.figures[fid] = _Said(text or describe_figure(qualifier, value, lower, upper),
-                                          period_words(first, span), first, metric)
+        for where in ids_filters("id", sorted(wanted)):
+            for fid, *fields in Figure.objects.filter(where).values_list(
+                "id", "text", "qualifier", "value", "lower", "upper", "checked__check_first",
+                "checked__check_span", "metric__name",
+            ):
+                self.figures[fid] = figure_said(*fields)
         # Chains as lists of source names (outermost first), read as plain rows: a first sweep
         # explains hundreds of thousands of flags, and model instances per link would dominate it.
         self.chains: dict[int, list[list[str]]] = defaultdict(list)

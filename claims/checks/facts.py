@@ -26,7 +26,7 @@ from sources.dates import Period
 from sources.models import MAX_PARENT_DEPTH, Document, Source
 
 CHUNK = 5000
-RAW_FIELDS = ("id", "claim_id", "qualifier", "value", "lower", "upper", "as_of", "as_of_precision")
+RAW_FIELDS = ("id", "claim_id", "qualifier", "value", "lower", "upper", "as_of", "as_of_precision", "text")
 CHECK_FIELDS = (
     "check_first", "check_last", "check_span", "check_lo", "check_lo_open", "check_hi", "check_hi_open",
 )
@@ -325,7 +325,11 @@ LEFT JOIN LATERAL (SELECT * FROM {checks} c WHERE c.figure_id = q.id OFFSET 0) c
 """
 
 
-def _with_check_rows(queryset: QuerySet) -> list[tuple]:
+# Where figure_rows puts the stored check row: after the metric id and RAW_FIELDS.
+_STORED_AT = 1 + len(RAW_FIELDS)
+
+
+def figure_rows(queryset: QuerySet) -> list[tuple]:
     """(metric_id, *RAW_FIELDS, *_STORED_FIELDS) of each figure of the queryset. On PostgreSQL the
     check row comes through a LATERAL subquery that cannot be flattened, so it is one index probe
     per figure: as a plain join the planner hashed the whole check table for every sweep group
@@ -342,12 +346,14 @@ def _with_check_rows(queryset: QuerySet) -> list[tuple]:
 
 
 def refreshed_figures(
-    queryset: QuerySet, tolerance_of: dict[int, Decimal], fallback: dict[int, DatedAt | None] | None = None
+    figures: QuerySet | list[tuple], tolerance_of: dict[int, Decimal],
+    fallback: dict[int, DatedAt | None] | None = None,
 ) -> list[RefreshedFigure]:
-    """Every figure of the queryset with its facts computed from its own fields and its claim's first
-    chain, beside the check columns as stored (to write back only what changed). `fallback`: the
-    claims' first-chain dates when the caller has them (dates_of_chains), else they are read."""
-    rows = _with_check_rows(queryset)
+    """Every figure of the queryset (or of the figure_rows already read) with its facts computed from
+    its own fields and its claim's first chain, beside the check columns as stored (to write back
+    only what changed). `fallback`: the claims' first-chain dates when the caller has them
+    (dates_of_chains), else they are read."""
+    rows = figures if isinstance(figures, list) else figure_rows(figures)
     undated_claims = {row[2] for row in rows if row[7] is None}
     if fallback is None:
         fallback = first_chain_dates(sorted(undated_claims)) if undated_claims else {}
@@ -359,6 +365,7 @@ def refreshed_figures(
     out = []
     for row in rows:
         metric_id, fid, claim_id, qualifier, value, lower, upper, as_of, precision = row[:9]
+        stored = row[_STORED_AT:]
         raw = (qualifier, value, lower, upper, tolerance_of[metric_id])
         known = intervals.get(raw)
         if known is None:
@@ -373,7 +380,7 @@ def refreshed_figures(
         period, period_columns = dated
         out.append(RefreshedFigure(
             FigureFacts(fid, claim_id, interval, period), CheckColumns(*period_columns, *value_columns),
-            CheckColumns(*row[9:16]), row[16], row[17], metric_id, row[18],
+            CheckColumns(*stored[:7]), stored[7], stored[8], metric_id, stored[9],
         ))
     return out
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from claims.checks import flagwrites
-from claims.checks.explain import ChainNames, ExplanationContext
+from claims.checks.explain import ChainNames, ExplanationContext, FigureSaid
 from claims.checks.idsets import ids_filters
 from claims.models import Attribution, AttributionLink, Figure, Flag, FlagKind, FlagStatus
 
@@ -115,14 +115,14 @@ class NewFlag:
         return Flag(**{name: getattr(self, name) for name in self.__slots__})
 
 
-def _explain(flags: list, chain_names: ChainNames | None = None) -> None:
+def _explain(flags: list, chain_names: ChainNames | None = None, figures_said: FigureSaid | None = None) -> None:
     flags = [flag for flag in flags if not flag.explanation]
     if not flags:
         return
     context = ExplanationContext(
         [fid for f in flags for fid in (f.figure_a_id, f.figure_b_id) if fid],
         [cid for f in flags for cid in (f.claim_a_id, f.claim_b_id) if cid],
-        chain_names=chain_names,
+        chain_names=chain_names, figures_said=figures_said,
     )
     for flag in flags:
         if flag.kind == FlagKind.CONFLICT:
@@ -184,13 +184,15 @@ def _existing(scope: Q, found: dict[tuple, Finding]) -> tuple[set[tuple], dict[t
 
 
 def flags_recompute(
-    *, findings: Iterable[Finding], scope: Q, user=None, chain_names: ChainNames | None = None
+    *, findings: Iterable[Finding], scope: Q, user=None, chain_names: ChainNames | None = None,
+    figures_said: FigureSaid | None = None,
 ) -> RecomputeSummary:
     """Make the flags within `scope` say exactly what `findings` say. New findings become open flags;
     a resolved flag found again re-opens; an open flag not found any more is resolved; a dismissed
     flag keeps its dismissal until the figures or chains it involves change (its fingerprint), and is
     then re-opened or resolved like any other. Running it twice changes nothing. `chain_names`: the
-    claims' chains as source names, when the caller has read them (the sentences name them)."""
+    claims' chains as source names, and `figures_said` what to say of a figure (explain.figure_said),
+    when the caller has read them (the sentences name them)."""
     user = user or checks_user()
     found = {finding.key: finding for finding in findings}
     summary = RecomputeSummary()
@@ -221,7 +223,7 @@ def flags_recompute(
             flag.status = FlagStatus.RESOLVED
             resolved.append(flag)
             summary.add(flag.code, "resolved")
-    _explain(new + changed, chain_names)
+    _explain(new + changed, chain_names, figures_said)
     for code, n in _insert(new, user, now).items():
         summary.add(code, "opened", n)
     if (changed or resolved) and flagwrites.supported():

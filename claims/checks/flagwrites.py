@@ -34,6 +34,15 @@ def supported() -> bool:
     return connection.vendor == "postgresql"
 
 
+def temp_table_emptied(cursor, name: str, columns: str) -> None:
+    """Create the session's temporary table `name` if it is not there yet, and empty it. DELETE,
+    not TRUNCATE: TRUNCATE gives the table a new file every time (in one first sweep at 1,000,000
+    claims its 180 calls took 3.3 s, in another 0.2 s), while the few rows a DELETE leaves dead go
+    with the transaction (ON COMMIT DELETE ROWS)."""
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns}) ON COMMIT DELETE ROWS")
+    cursor.execute(f"DELETE FROM {name}")  # noqa: S608
+
+
 def flags_insert_set_based(flags: list[Flag], *, user, now: dt.datetime) -> Counter:
     """Insert the new flags and one '+' history row each; returns how many were written per code
     (fewer than given when a concurrent run recorded some findings first)."""
@@ -42,12 +51,8 @@ def flags_insert_set_based(flags: list[Flag], *, user, now: dt.datetime) -> Coun
     new_columns = ("kind", "code", "metric_id", "claim_a_id", "claim_b_id", "figure_a_id", "figure_b_id",
                    "status", "explanation")
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS flag_new_tmp (kind text, code text, metric_id bigint, "
-            "claim_a_id bigint, claim_b_id bigint, figure_a_id bigint, figure_b_id bigint, status text, "
-            "explanation text) ON COMMIT DELETE ROWS"
-        )
-        cursor.execute("TRUNCATE flag_new_tmp")
+        temp_table_emptied(cursor, "flag_new_tmp", "kind text, code text, metric_id bigint, claim_a_id bigint, "
+                           "claim_b_id bigint, figure_a_id bigint, figure_b_id bigint, status text, explanation text")
         with cursor.cursor.copy(f"COPY flag_new_tmp ({', '.join(new_columns)}) FROM STDIN") as copy:
             for flag in flags:
                 copy.write_row(tuple(getattr(flag, column) for column in new_columns))
@@ -58,7 +63,6 @@ def flags_insert_set_based(flags: list[Flag], *, user, now: dt.datetime) -> Coun
             [now, now, now, "+", user.pk],
         )
         written = Counter(code for (code,) in cursor.fetchall())
-        cursor.execute("TRUNCATE flag_new_tmp")
     return written
 
 
@@ -68,11 +72,8 @@ def flags_update_set_based(flags: list[Flag], *, user, now: dt.datetime) -> None
     if not flags:
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS flag_change_tmp (id bigint, status text, figure_a_id bigint, "
-            "figure_b_id bigint, explanation text) ON COMMIT DELETE ROWS"
-        )
-        cursor.execute("TRUNCATE flag_change_tmp")
+        temp_table_emptied(cursor, "flag_change_tmp",
+                           "id bigint, status text, figure_a_id bigint, figure_b_id bigint, explanation text")
         with cursor.cursor.copy("COPY flag_change_tmp (id, status, figure_a_id, figure_b_id, explanation) "
                                 "FROM STDIN") as copy:
             for flag in flags:
@@ -83,7 +84,6 @@ def flags_update_set_based(flags: list[Flag], *, user, now: dt.datetime) -> None
             "FROM flag_change_tmp t WHERE f.id = t.id RETURNING f.*) " + _HISTORY_INSERT,
             [now, now, "~", user.pk],
         )
-        cursor.execute("TRUNCATE flag_change_tmp")
 
 
 def flags_statistics_refresh() -> None:

@@ -60,3 +60,26 @@ def test_the_chain_page_is_kept_off_the_admin_index(editor_client, korea_example
     index = editor_client.get(reverse("admin:index")).content.decode()
     assert reverse("admin:claims_claim_changelist") in index
     assert reverse("admin:claims_attribution_changelist") not in index
+
+
+def test_a_conflict_flag_page_shows_both_figures_with_the_period_the_checks_compared(editor_client, korea_example):
+    from claims.checks.engine import sweep_all
+    from claims.models import Flag
+    from tests.admin import factories as make
+
+    # A later, lower total on the cumulative metric: a decrease the checks flag.
+    later = make.claim("North Korea has lost about 400 troops in Russia")
+    make.figure(later, korea_example["killed"], "400", as_of="2025-09-12", text="about 400")
+    make.chain(later, korea_example["lawmakers"])
+    sweep_all()
+    flag = Flag.objects.get(kind="conflict")
+
+    page = editor_client.get(reverse("admin:claims_flag_change", args=[flag.pk]))
+
+    assert page.status_code == 200
+    # The side-by-side table (the explanation above it says the same in a sentence).
+    sides = page.content.decode().split("<table><tr>", 1)[-1].split("</table>", 1)[0]
+    assert "<strong>" in sides
+    assert "About 600<br><em>April 2025</em>" in sides
+    assert "about 400<br><em>12 September 2025</em>" in sides
+    assert "National Intelligence Service via South Korean lawmakers via Reuters Asia" in sides

@@ -92,6 +92,21 @@ def test_sweep_sentences_name_the_first_chain_as_the_context_does(build):
     assert f"{a.name} via {relay.name}" in flag.explanation
 
 
+def test_sweep_sentences_say_of_each_figure_what_a_read_of_it_says(build):
+    # A sweep group writes its sentences from the figure rows it read for the rules; the editors'
+    # and the incremental path's sentences come from reading the flagged figures. Both must agree.
+    generate(SyntheticPlan(claims=400, seed=5, outlier_share=0.2))
+    sweep_all()
+    flags = list(Flag.objects.filter(kind=FlagKind.CONFLICT))
+    assert len(flags) > 20
+    assert any(f.code == "cumulative_decrease" for f in flags) and any(f.code == "disjoint_figures" for f in flags)
+    context = ExplanationContext([fid for f in flags for fid in (f.figure_a_id, f.figure_b_id)],
+                                 [cid for f in flags for cid in (f.claim_a_id, f.claim_b_id)])
+    for flag in flags:
+        assert flag.explanation == context.conflict(flag.code, flag.claim_a_id, flag.claim_b_id, flag.figure_a_id,
+                                                    flag.figure_b_id)
+
+
 def test_the_any_lookup_selects_the_same_rows_as_in():
     generate(SyntheticPlan(claims=60, seed=3))
     ids = list(Attribution.objects.values_list("claim_id", flat=True))[::3]
