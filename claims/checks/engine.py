@@ -181,7 +181,9 @@ def sweep_metrics(
         _sweep_settings()
         _lock_metrics(ids)
         # The figures are read once: their claims' chains give the fallback dates the facts need.
-        rows = facts.figure_rows(Figure.objects.filter(metric_id__in=ids))
+        # A group none of whose metrics has a check row yet (a first sweep) skips the probes for them.
+        rows = facts.figure_rows(Figure.objects.filter(metric_id__in=ids),
+                                 checked=FigureCheck.objects.filter(metric_id__in=ids).exists())
         chains = facts.claim_chains(sorted({row[2] for row in rows}))
         undated = {row[2] for row in rows if row[7] is None}
         refreshed = facts.refreshed_figures(

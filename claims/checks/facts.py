@@ -17,7 +17,7 @@ from typing import NamedTuple
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from claims.checks.idsets import chunked, ids_filters
+from claims.checks.idsets import chunked, id_array, ids_filters
 from claims.checks.intervals import INFINITE_KEY, SCALE, Interval, figure_interval
 from claims.checks.periods import SPAN_REACH_DAYS, ChainLink, DatedAt, chain_date, figure_period, span_class
 from claims.checks.rules import FigureFacts
@@ -213,7 +213,7 @@ def claim_chains(claim_ids: list[int], id_range: tuple[int, int] | None = None) 
     With id_range (covering every id in claim_ids), the claims of the whole range are read."""
     rows: list[tuple] = []
     if connection.vendor == "postgresql":
-        where, params = ("a.claim_id = ANY(%s)", [list(claim_ids)]) if id_range is None else (
+        where, params = ("a.claim_id = ANY(%s::bigint[])", [id_array(claim_ids)]) if id_range is None else (
             "a.claim_id BETWEEN %s AND %s", list(id_range))
         sql = _CHAINS_SQL.format(attribution=Attribution._meta.db_table, link=AttributionLink._meta.db_table,
                                  where=where)
@@ -329,17 +329,22 @@ LEFT JOIN LATERAL (SELECT * FROM {checks} c WHERE c.figure_id = q.id OFFSET 0) c
 _STORED_AT = 1 + len(RAW_FIELDS)
 
 
-def figure_rows(queryset: QuerySet) -> list[tuple]:
+def figure_rows(queryset: QuerySet, *, checked: bool = True) -> list[tuple]:
     """(metric_id, *RAW_FIELDS, *_STORED_FIELDS) of each figure of the queryset. On PostgreSQL the
     check row comes through a LATERAL subquery that cannot be flattened, so it is one index probe
     per figure: as a plain join the planner hashed the whole check table for every sweep group
-    (0.65 s of 50,000 figures' 0.8 s at 1,000,000 claims)."""
+    (0.65 s of 50,000 figures' 0.8 s at 1,000,000 claims). checked=False, from a caller that knows
+    none of these figures has a check row (a first sweep), skips the probes: the stored values are
+    all None. (Were one there after all, the write of a "new" row finds it and updates it.)"""
     if connection.vendor != "postgresql":
         return list(queryset.order_by().values_list(
             "metric_id", *RAW_FIELDS, *(f"checked__{name}" for name in _STORED_FIELDS)))
     figures, params = queryset.order_by().values_list("metric_id", *RAW_FIELDS).query.sql_with_params()
-    sql = _WITH_CHECKS_SQL.format(stored=", ".join(f"c.{name}" for name in _STORED_FIELDS), figures=figures,
-                                  checks=FigureCheck._meta.db_table)
+    if checked:
+        sql = _WITH_CHECKS_SQL.format(stored=", ".join(f"c.{name}" for name in _STORED_FIELDS), figures=figures,
+                                      checks=FigureCheck._meta.db_table)
+    else:
+        sql = f"SELECT q.*, {', '.join(['NULL'] * len(_STORED_FIELDS))} FROM ({figures}) q"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

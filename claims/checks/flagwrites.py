@@ -68,7 +68,8 @@ def flags_insert_set_based(flags: list[Flag], *, user, now: dt.datetime) -> Coun
 
 def flags_update_set_based(flags: list[Flag], *, user, now: dt.datetime) -> None:
     """Store the new status, figures and explanation of each flag (a resolve or a re-open by the
-    checks) and one '~' history row each, naming the checks user."""
+    checks) and one '~' history row each, naming the checks user. An explanation of None keeps the
+    stored one (flags.StoredFlag of a resolve)."""
     if not flags:
         return
     with transaction.atomic(), connection.cursor() as cursor:
@@ -80,7 +81,8 @@ def flags_update_set_based(flags: list[Flag], *, user, now: dt.datetime) -> None
                 copy.write_row((flag.pk, flag.status, flag.figure_a_id, flag.figure_b_id, flag.explanation))
         cursor.execute(
             f"WITH written AS (UPDATE {_FLAG} f SET status = t.status, figure_a_id = t.figure_a_id, "  # noqa: S608
-            "figure_b_id = t.figure_b_id, explanation = t.explanation, updated_at = %s, version = f.version + 1 "
+            "figure_b_id = t.figure_b_id, explanation = COALESCE(t.explanation, f.explanation), updated_at = %s, "
+            "version = f.version + 1 "
             "FROM flag_change_tmp t WHERE f.id = t.id RETURNING f.*) " + _HISTORY_INSERT,
             [now, now, "~", user.pk],
         )

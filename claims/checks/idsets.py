@@ -25,6 +25,12 @@ class AnyOf(Lookup):
     def get_db_prep_lookup(self, value, connection):
         return "%s", [list(value)]
 
+    def process_rhs(self, compiler, connection):
+        rhs, params = super().process_rhs(compiler, connection)
+        if connection.vendor == "postgresql" and all(type(v) is int for v in params[0]):
+            return "%s::bigint[]", [id_array(params[0])]
+        return rhs, params
+
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
@@ -41,6 +47,13 @@ class AnyOf(Lookup):
 # Foreign keys keep a lookup registry of their own.
 Field.register_lookup(AnyOf)
 ForeignObject.register_lookup(AnyOf)
+
+
+def id_array(ids: Iterable[int]) -> str:
+    """Integer ids as one PostgreSQL array literal ('{3,17}'), for `= ANY(%s::bigint[])`. psycopg
+    adapts a Python list element by element in Python (3% of a sweep group's Python time for its
+    50,000 claim ids); the literal is built in C."""
+    return "{" + ",".join(map(str, ids)) + "}"
 
 
 def chunked(ids: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:

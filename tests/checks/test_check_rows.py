@@ -77,3 +77,17 @@ def test_it_stores_its_answer_over_a_row_a_concurrent_check_wrote(build):
         engine._write_columns({figure.pk: stale})
         engine._insert_checks({figure.pk: mine})
     assert _row(figure) == (metric.pk, claim.pk, dt.date(2025, 1, 1), dt.date(2025, 1, 1), False, "9")
+
+
+def test_a_first_sweep_of_a_metric_takes_over_the_row_a_figure_brought_from_another(build):
+    old, new = build.metric(), build.metric()
+    claim = build.claim(figures=[(old, "exact", "5", "2025-01-01")], chains=[[build.source()]])
+    sweep_all()
+    figure = Figure.objects.get(claim=claim)
+    # Moved without the model's save (no check queued): the new metric has no check row of its own,
+    # so its sweep reads no rows, and meets this one when it writes.
+    Figure.objects.filter(pk=figure.pk).update(metric=new, value=7)
+    assert not FigureCheck.objects.filter(metric=new).exists()
+    engine.sweep_metrics(metric_ids=[new.pk])
+    assert _row(figure)[0] == new.pk
+    assert FigureCheck.objects.get(figure=figure).check_lo == 7

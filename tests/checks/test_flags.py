@@ -38,9 +38,11 @@ def test_it_resolves_a_flag_whose_condition_went_and_reopens_it_when_it_returns(
     figure = Figure.objects.get(claim=a)
     figure.value = Decimal("950")
     figure.save()
+    said = flag.explanation
     check_claims(claim_ids=[a.pk])
     flag.refresh_from_db()
     assert flag.status == FlagStatus.RESOLVED
+    assert flag.explanation == said  # a resolution keeps the sentence of what was found
     figure.value = Decimal("300")
     figure.save()
     check_claims(claim_ids=[a.pk])
