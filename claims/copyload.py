@@ -1,10 +1,10 @@
 """Rows built straight from model metadata, and PostgreSQL COPY to write them.
 
-Shared by the synthetic generator and the bundle import's fast path. A row is a tuple in the order
-of a model's concrete fields; every column a writer does not give takes the field's default, so a
-column added later with a default needs no change in the writers. Building tuples instead of model
-instances, and streaming them with COPY instead of INSERT, is what makes a large load fast: the
-ORM spends most of its time constructing and adapting instances.
+Shared by the synthetic generator, the bundle import's fast path and the checks' set-based writes.
+A row is a tuple in the order of a model's concrete fields; every column a writer does not give
+takes the field's default, so a column added later with a default needs no change in the writers.
+Building tuples instead of model instances, and streaming them with COPY instead of INSERT, is what
+makes a large load fast: the ORM spends most of its time constructing and adapting instances.
 """
 
 from __future__ import annotations
@@ -376,6 +376,15 @@ class BulkSink:
 
 def sink_for(table: Table) -> CopySink | BulkSink:
     return CopySink(table) if connection.vendor == "postgresql" else BulkSink(table)
+
+
+def temp_table_emptied(cursor, name: str, columns: str) -> None:
+    """Create the session's temporary table `name` if it is not there yet, and empty it. DELETE,
+    not TRUNCATE: TRUNCATE gives the table a new file every time (in one first sweep at 1,000,000
+    claims its 180 calls took 3.3 s, in another 0.2 s), while the few rows a DELETE leaves dead go
+    with the transaction (ON COMMIT DELETE ROWS)."""
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns}) ON COMMIT DELETE ROWS")
+    cursor.execute(f"DELETE FROM {name}")  # noqa: S608
 
 
 @contextmanager

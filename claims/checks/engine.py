@@ -13,12 +13,13 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
 from claims.checks import facts, neighbours
 from claims.checks.explain import figure_said, unverified_sentence
 from claims.checks.flags import Finding, RecomputeSummary, checks_user, flags_recompute
-from claims.checks.flagwrites import flags_statistics_refresh, temp_table_emptied
+from claims.checks.flagwrites import flags_statistics_refresh
 from claims.checks.idsets import ids_filters
 from claims.checks.rules import ClaimFacts, FigureFacts, conflict_code, figures_match, unverified_codes
 from claims.checks.rules import independent as rules_independent
 from claims.checks.sweep import ConflictMap, add_conflict, metric_conflicts, metric_matches
 from claims.collector import collector_paused
+from claims.copyload import temp_table_emptied
 from claims.models import Claim, Figure, FigureCheck, Flag, FlagKind, Metric
 
 log = logging.getLogger(__name__)
@@ -184,8 +185,9 @@ def sweep_metrics(
         # A group none of whose metrics has a check row yet (a first sweep) skips the probes for them.
         rows = facts.figure_rows(Figure.objects.filter(metric_id__in=ids),
                                  checked=FigureCheck.objects.filter(metric_id__in=ids).exists())
-        chains = facts.claim_chains(sorted({row[2] for row in rows}))
-        undated = {row[2] for row in rows if row[7] is None}
+        claim_at, as_of_at = facts.ROW_AT["claim_id"], facts.ROW_AT["as_of"]
+        chains = facts.claim_chains(sorted({row[claim_at] for row in rows}))
+        undated = {row[claim_at] for row in rows if row[as_of_at] is None}
         refreshed = facts.refreshed_figures(
             rows, {m.id: m.tolerance for m in metrics.values()}, fallback=facts.dates_of_chains(chains, undated)
         )
@@ -235,13 +237,14 @@ def _figures_said(rows: list[tuple], refreshed: list[facts.RefreshedFigure], met
     """explain.figure_said of the group's figures, from the rows and the columns just computed (what
     the check rows hold now), for the sentences of the flags the group opens."""
     at = {r.facts.id: n for n, r in enumerate(refreshed)}
+    fields = [facts.ROW_AT[name] for name in ("text", "qualifier", "value", "lower", "upper")]
 
     def said(fid: int):
         n = at.get(fid)
         if n is None:
             return None
-        row, columns = rows[n], refreshed[n].columns
-        return figure_said(row[9], *row[3:7], columns.first, columns.span, metrics[row[0]].name)
+        row, r = rows[n], refreshed[n]
+        return figure_said(*(row[i] for i in fields), r.columns.first, r.columns.span, metrics[r.metric_id].name)
 
     return said
 

@@ -325,8 +325,9 @@ LEFT JOIN LATERAL (SELECT * FROM {checks} c WHERE c.figure_id = q.id OFFSET 0) c
 """
 
 
-# Where figure_rows puts the stored check row: after the metric id and RAW_FIELDS.
-_STORED_AT = 1 + len(RAW_FIELDS)
+# Positions in a figure_rows row: the metric id, RAW_FIELDS, then the stored check row.
+ROW_AT = {name: n for n, name in enumerate(("metric_id", *RAW_FIELDS))}
+_STORED_AT = len(ROW_AT)
 
 
 def figure_rows(queryset: QuerySet, *, checked: bool = True) -> list[tuple]:
@@ -359,7 +360,7 @@ def refreshed_figures(
     only what changed). `fallback`: the claims' first-chain dates when the caller has them
     (dates_of_chains), else they are read."""
     rows = figures if isinstance(figures, list) else figure_rows(figures)
-    undated_claims = {row[2] for row in rows if row[7] is None}
+    undated_claims = {row[ROW_AT["claim_id"]] for row in rows if row[ROW_AT["as_of"]] is None}
     if fallback is None:
         fallback = first_chain_dates(sorted(undated_claims)) if undated_claims else {}
     # A metric's figures repeat the same few values and dates many times over, and the exact decimal
