@@ -70,11 +70,12 @@ from multiprocessing.connection import wait as wait_for_pipes
 from operator import itemgetter
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, models, transaction
+from django.db import OperationalError, connection, models, transaction
 
 from claims.collector import collector_paused
 from claims.copyload import BackgroundCopy, Table, build_indexes, drop_secondary_indexes, known_column_types
 from claims.copyload import secondary_indexes_dropped as _secondary_indexes_dropped
+from claims.forked import own_connection_after_fork
 from claims.models import Attribution, AttributionLink, Claim, Figure, Metric, Tag
 from sources.models import Document, Source
 
@@ -967,20 +968,13 @@ def _receive(pipe: Any) -> tuple[str, Any]:
     return kind, value
 
 
-_inherited: list[Any] = []
-
-
 def _worker(
     chunks: list[_Chunk], next_chunk: Any, newsroom: _Newsroom, sinks: _Sinks, superuser: bool, pipe: Any
 ) -> None:
     """In a forked process: take chunks until none is left, COPY their rows on a connection of its
     own in one transaction, report, and commit when told to (a process ended before that, or
     failing, leaves its transaction to be rolled back)."""
-    # The parent's connection came along with the fork: never use it, nor let it be finalized here
-    # (that would end the parent's session); this process gets a fresh one instead.
-    _inherited.append(connections[DEFAULT_DB_ALIAS])
-    own = _inherited[-1].copy()
-    connections[DEFAULT_DB_ALIAS] = own
+    own = own_connection_after_fork()
     try:
         own.ensure_connection()
         raw = own.connection

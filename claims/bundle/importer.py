@@ -12,13 +12,13 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import islice
 from typing import IO, Any
 
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.utils import timezone
 
+from claims.bundle.checking import CLAIM_BATCH, CLAIMS, REFERENCED, batches, bundle_checks, check_section
 from claims.bundle.errors import BundleError, BundleInvalid
 from claims.bundle.history import acting_user
 from claims.bundle.inserts import (
@@ -54,9 +54,6 @@ BATCH = 1000
 # From this many claims up, an import into claim tables that hold fewer rows than it brings drops
 # their secondary indexes and builds them again before commit (see BundleWriter.indexes_dropped).
 BULK_CLAIMS = 10_000
-# Claims are checked and written in larger batches: each batch costs a few queries and one COPY per
-# table, and fewer, larger COPYs cost PostgreSQL less (about 1 s of its CPU per 100,000 claims).
-CLAIM_BATCH = 4000
 MODELS: dict[str, type[models.Model]] = {"source": Source, "document": Document, "metric": Metric, "claim": Claim}
 
 
@@ -83,84 +80,75 @@ def reader_validate(reader: BundleReader, progress: Progress | None = None) -> l
     checker = BundleChecker()
     if checker.check_top(top):
         for section in SECTIONS:
-            _check_section(reader, checker, top, section, progress)
+            check_section(reader, checker, top, section, progress)
     return checker.finish()
 
 
-def _check_section(
-    reader: BundleReader, checker: BundleChecker, top: dict, section: str, progress: Progress | None
-) -> None:
-    if not isinstance(top.get(section), list):
-        return
-    total = reader.count(section)
-    for index, record in enumerate(reader.records(section)):
-        checker.check_record(section, index, record)
-        if progress and (index + 1) % BATCH == 0:
-            progress(f"checking {section}", index + 1, total)
-
-
 def bundle_import(
-    *, data: dict, user: Any = None, progress: Progress | None = None, fast: bool = True
+    *, data: dict, user: Any = None, progress: Progress | None = None, fast: bool = True,
+    check_apart: bool | None = None,
 ) -> ImportResult:
     """Import a bundle held in memory. Raises BundleInvalid with every error and writes nothing
     when anything is wrong; the `flags` section is ignored (the checks recompute flags).
     `fast=False` keeps to the portable ORM path on PostgreSQL too (for comparing the two)."""
-    return reader_import(DictReader(data), user=user, progress=progress, fast=fast)
+    return reader_import(DictReader(data), user=user, progress=progress, fast=fast, check_apart=check_apart)
 
 
-def bundle_import_stream(*, stream: IO[bytes], user: Any = None, progress: Progress | None = None) -> ImportResult:
+def bundle_import_stream(
+    *, stream: IO[bytes], user: Any = None, progress: Progress | None = None, check_apart: bool | None = None
+) -> ImportResult:
     """Import a bundle from a seekable binary file, in bounded memory."""
-    return reader_import(FileReader(stream), user=user, progress=progress)
+    return reader_import(FileReader(stream), user=user, progress=progress, check_apart=check_apart)
 
 
 def reader_import(
-    reader: BundleReader, *, user: Any = None, progress: Progress | None = None, fast: bool = True
+    reader: BundleReader, *, user: Any = None, progress: Progress | None = None, fast: bool = True,
+    check_apart: bool | None = None,
 ) -> ImportResult:
     """Check and write in one transaction. Sources, documents and metrics (what records point at,
     usually few) are checked whole before any is written, since a source's parent line needs them
-    all. Claims (usually most of the file) are read once: each batch is checked, then written if
-    nothing so far was wrong, so that on PostgreSQL the checks of one batch run while the database
-    stores the one before. Any error stops the writing; the rest is still checked, so that every
-    error is named, and the transaction is rolled back."""
-    with transaction.atomic(), acting_user(user), fewer_collections():
-        top, errors = reader.top()
-        if errors:
-            raise BundleInvalid(errors)
-        checker = BundleChecker()
-        if not checker.check_top(top):
-            raise BundleInvalid(checker.finish())
+    all. Claims (usually most of the file) go in batches: each is written once it is known clean,
+    so that on PostgreSQL the checks of one batch run while the database stores the one before.
+    Any error stops the writing; the rest is still checked, so that every error is named, and the
+    transaction is rolled back. A large bundle is checked in a second process beside the writing
+    one (checking.bundle_checks; `check_apart` forces the choice either way)."""
+    top, errors = reader.top()
+    if errors:
+        raise BundleInvalid(errors)
+    checker = BundleChecker()
+    if not checker.check_top(top):
+        raise BundleInvalid(checker.finish())
+    # The collector's setting comes first so that a checking process inherits it with the fork,
+    # and the checks start before the writer's copy thread (a fork copies only this thread).
+    with (
+        fewer_collections(),
+        bundle_checks(reader, top, checker, progress, apart=check_apart) as checks,
+        transaction.atomic(),
+        acting_user(user),
+    ):
         writer = BundleWriter(user=user, progress=progress, fast=fast)
-        *referenced, last = SECTIONS
         with writer.bulk(), ExitStack() as bulk:
-            for section in referenced:
-                _check_section(reader, checker, top, section, progress)
-            checker.check_parents()
-            if checker.clean:
-                for section in referenced:
+            clean = checks.referenced()
+            if clean:
+                for section in REFERENCED:
                     writer.write_section(section, reader.records(section), total=reader.count(section))
-            if isinstance(top.get(last), list):
-                total, done = reader.count(last), 0
-                if checker.clean:
+            if isinstance(top.get(CLAIMS), list):
+                total, done = reader.count(CLAIMS), 0
+                if clean:
                     bulk.enter_context(writer.indexes_dropped(total))
-                for batch in _batches(reader.records(last), CLAIM_BATCH):
-                    for index, record in enumerate(batch, start=done):
-                        checker.check_record(last, index, record)
-                    if checker.clean:
-                        writer.write_batch(last, batch)
+                for batch in batches(reader.records(CLAIMS), CLAIM_BATCH):
+                    if checks.claims(done, batch):
+                        writer.write_batch(CLAIMS, batch)
+                    elif not checks.reads_claims:
+                        break  # the other process checks the rest and names what is wrong
                     done += len(batch)
                     if progress:
-                        progress(f"importing {last}", done, total)
-            errors = checker.finish()
+                        progress(f"importing {CLAIMS}", done, total)
+            errors = checks.finish()
             if errors:
                 raise BundleInvalid(errors)
             writer.finish()
     return writer.result
-
-
-def _batches(records: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:
-    iterator = iter(records)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 class BundleWriter:
@@ -223,7 +211,7 @@ class BundleWriter:
     # -- driving ------------------------------------------------------------------------------
     def write_section(self, section: str, records: Iterable[dict], *, total: int = 0) -> None:
         done = 0
-        for batch in _batches(records):
+        for batch in batches(records, BATCH):
             self.write_batch(section, batch)
             done += len(batch)
             if self.progress:

@@ -7,11 +7,12 @@ each section holds, then each section is streamed on its own, in the order refer
 
 from __future__ import annotations
 
+import io
 import itertools
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -31,6 +32,8 @@ class BundleReader(Protocol):
 
     def records(self, section: str) -> Iterator[Any]: ...
 
+    def for_child(self) -> AbstractContextManager[BundleReader]: ...
+
 
 class DictReader:
     """A bundle already in memory (the API, tests, the admin's small uploads)."""
@@ -48,6 +51,11 @@ class DictReader:
     def records(self, section: str) -> Iterator[Any]:
         records = self.data.get(section) if isinstance(self.data, dict) else None
         return iter(records if isinstance(records, list) else [])
+
+    @contextmanager
+    def for_child(self) -> Iterator[DictReader]:
+        """The data is copied into a forked process with the rest of memory."""
+        yield self
 
 
 class FileReader:
@@ -101,6 +109,24 @@ class FileReader:
         self.stream.seek(0)
         # islice stops at the section's last record, so later sections are never parsed here.
         return itertools.islice(ijson.items(self.stream, f"{section}.item", use_float=False), total)
+
+    @contextmanager
+    def for_child(self) -> Iterator[FileReader]:
+        """A reader for a process forked inside the block, which reads while this one reads on. A
+        file descriptor is shared across a fork, and with it the read position: the file is opened
+        again (Linux's /proc/self/fd reaches also an unlinked spool file) for a position of its
+        own, and closed here when the block ends (the child keeps its copy). A stream in memory has
+        no descriptor; the fork copies it. Raises OSError when the file cannot be opened again."""
+        try:
+            descriptor = self.stream.fileno()
+        except (AttributeError, OSError, io.UnsupportedOperation):
+            yield self
+            return
+        self.top()
+        with open(f"/proc/self/fd/{descriptor}", "rb") as stream:
+            child = FileReader(stream)
+            child._shape, child._counts = self._shape, self._counts
+            yield child
 
 
 @contextmanager

@@ -110,10 +110,10 @@ def named_rows(table_model, owner, keys: dict) -> list[tuple]:
     return sorted(rows, key=repr)
 
 
-def snapshot(data: dict, *, user, fast: bool) -> dict:
+def snapshot(data: dict, *, user, fast: bool = True, check_apart: bool | None = None) -> dict:
     """Import into a savepoint, describe what was written, roll back."""
     with transaction.atomic():
-        result = bundle_import(data=data, user=user, fast=fast)
+        result = bundle_import(data=data, user=user, fast=fast, check_apart=check_apart)
         keys = natural_keys()
         state = {
             "counts": (result.created, result.updated, result.unchanged),
