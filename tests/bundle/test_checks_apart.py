@@ -13,7 +13,7 @@ from claims.bundle import checking, importer
 from claims.bundle.checking import checks_apart
 from claims.bundle.errors import BundleInvalid
 from claims.bundle.importer import bundle_import, bundle_import_stream, reader_validate
-from claims.bundle.reader import DictReader, open_bundle_file
+from claims.bundle.reader import DictReader, FileReader, open_bundle_file
 from claims.bundle.validation import BundleChecker
 from claims.models import Claim
 from sources.models import Source
@@ -122,6 +122,25 @@ def test_two_processes_read_one_file_each_at_its_own_position(editor, tmp_path):
         result = importer.reader_import(reader, user=editor, check_apart=True)
     assert result.created["claim"] == 300
     assert sorted(Claim.objects.values_list("key", flat=True)) == sorted(c["key"] for c in data["claims"])
+    # A stream in memory (an admin upload) has no descriptor: the fork copies it, position and all.
+    Claim.objects.all().delete()
+    result = bundle_import_stream(stream=io.BytesIO(path.read_bytes()), user=editor, check_apart=True)
+    assert result.created["claim"] == 300
+
+
+def test_a_reader_for_a_forked_process_has_a_read_position_of_its_own(tmp_path):
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(varied_bundle(20)))
+    with path.open("rb") as stream:
+        reader = FileReader(stream)
+        with reader.for_child() as child:
+            stream.seek(0)
+            child.stream.seek(0)
+            assert child.stream.read(64).startswith(b'{"format"')
+            # One file description shared would have moved this descriptor's position too.
+            assert os.lseek(stream.fileno(), 0, os.SEEK_CUR) == 0
+            assert child.count("claims") == reader.count("claims") == 20
+        assert child.stream.closed and not stream.closed
 
 
 @pytest.mark.django_db
