@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from accounts.roles import EDITOR, RESEARCHER
 from claims.bundle.importer import bundle_import
@@ -38,6 +39,10 @@ def browser(monkeypatch):
             yield chromium
         finally:
             chromium.close()
+            # The test's ORM calls ran beside Playwright's event loop, so Django kept their
+            # connection apart from the test's usual one, and would leave it open: the test
+            # database could then not be dropped at the end of the run.
+            connections.close_all()
 
 
 def log_in(page, base: str, username: str, next_path: str) -> None:
