@@ -34,8 +34,8 @@ from claims.bundle.validation import BundleChecker
 from claims.forked import own_connection_after_fork
 
 Progress = Callable[[str, int, int], None]
-# Records between two progress reports of the referenced sections.
-BATCH = 1000
+# Records checked between two progress reports of a section read whole.
+PROGRESS_EVERY = 1000
 *REFERENCED, CLAIMS = SECTIONS
 # Claims are checked and written in batches of this many: each written batch costs a few queries
 # and one COPY per table, and fewer, larger COPYs cost PostgreSQL less (about 1 s of its CPU per
@@ -76,7 +76,7 @@ def check_section(
     total = reader.count(section)
     for index, record in enumerate(reader.records(section)):
         checker.check_record(section, index, record)
-        if progress and (index + 1) % BATCH == 0:
+        if progress and (index + 1) % PROGRESS_EVERY == 0:
             progress(f"checking {section}", index + 1, total)
 
 
