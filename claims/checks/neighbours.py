@@ -20,6 +20,7 @@ from typing import NamedTuple
 from django.db.models import Q
 
 from claims.checks.facts import SLACK, CheckColumns, facts_of_columns, window_filter
+from claims.checks.periods import SPAN_REACH_DAYS
 from claims.checks.rules import FigureFacts
 from claims.models import Figure, FigureCheck
 
@@ -132,8 +133,13 @@ def worth_reading(
             kept |= matches_side(side, window_days)
     for side in unproven:
         where |= may_match_side(side, window_days)
+    # One condition for all the old sides: repeating `~kept` under each of them made the statement
+    # (and Django's work to build it) grow with the square of the claim's figures.
+    were_matched = NOTHING
     for side in old:
-        where |= Q(check_matched=True) & may_match_side(side, window_days) & ~kept
+        were_matched |= may_match_side(side, window_days)
+    if old:
+        where |= Q(check_matched=True) & were_matched & ~kept
     return where
 
 
@@ -144,9 +150,18 @@ def certainly_matched(
     indexed query that stops at the first such figure. False means 'not proven', not 'unmatched'."""
     if not side.roots:
         return False
-    return FigureCheck.objects.filter(
-        window_filter([(side.first, side.last)], window_days), matches_side(side, window_days), metric_id=metric_id,
-    ).exclude(claim_id__in=other_than).exists()
+    # One length class at a time, in date order through the window index: the first figures read
+    # usually settle it. As one EXISTS over all classes, LIMIT 1 let the planner bet on a sequential
+    # scan meeting a match early; stored figures arrive in date order, so for a recent period it
+    # read most of the table first (7-11 ms at 200,000 figures, against under 1 ms through the index).
+    for span in SPAN_REACH_DAYS:
+        first = FigureCheck.objects.filter(
+            window_filter([(side.first, side.last)], window_days, spans=[span]), matches_side(side, window_days),
+            metric_id=metric_id,
+        ).exclude(claim_id__in=other_than).order_by("check_first").values_list("pk", flat=True)[:1]
+        if list(first):
+            return True
+    return False
 
 
 def gone_record(figure: Figure) -> dict | None:

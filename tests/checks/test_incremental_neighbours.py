@@ -126,3 +126,43 @@ def test_it_unmatches_a_neighbour_whose_match_was_deleted_from_a_claim_that_keep
     checks_run(claim_ids=claim_ids, metric_ids=metric_ids, gone=gone)
     assert single_origin(neighbour)
     assert_same_as_a_sweep()
+
+
+def test_it_finds_decreases_against_each_figure_of_a_claim_on_a_cumulative_metric(build):
+    # The edited claim asks for later figures at or below 650 after April (its 650 takes in its 600
+    # of the same day) and at or below 900 after September, and for earlier figures at or above 600
+    # before April (taking in its 650) and at or above 900 before September. Neither range of a
+    # direction holds the other, so each must be searched.
+    metric = build.metric(cumulative=True)
+    neighbours = [
+        build.claim(figures=[(metric, "exact", value, day)], chains=[[build.source()]])
+        for value, day in [("620", "2025-01-01"), ("640", "2025-06-01"), ("950", "2025-07-01"), ("880", "2025-11-01")]
+    ]
+    sweep_all()
+    edited = build.claim(figures=[(metric, "exact", "600", "2025-04-01"), (metric, "exact", "900", "2025-09-01"),
+                                  (metric, "exact", "650", "2025-04-01")], chains=[[build.source()]])
+    checks_run(claim_ids=[edited.pk])
+    decreases = Flag.objects.filter(code="cumulative_decrease", status=FlagStatus.OPEN)
+    against = {a if b == edited.pk else b for a, b in decreases.values_list("claim_a_id", "claim_b_id")
+               if edited.pk in (a, b)}
+    assert against == {claim.pk for claim in neighbours}
+    assert_same_as_a_sweep()
+
+
+@pytest.mark.parametrize("match_date", ["2025-04-10", "2025-04", "2025"])
+def test_it_proves_a_figure_corroborated_by_a_match_of_any_period_length(build, match_date):
+    from claims.checks.facts import CheckColumns
+    from claims.checks.neighbours import certainly_matched, side_of
+
+    metric = build.metric()
+    for i in range(12):  # earlier figures that match nothing, read first by a scan in table order
+        build.claim(figures=[(metric, "approximate", "100", f"2024-0{1 + i % 9}-1{i % 10}")], chains=[[build.source()]])
+    edited = build.claim(figures=[(metric, "approximate", "600", "2025-04-12")], chains=[[build.source()]])
+    match = build.claim(figures=[(metric, "approximate", "610", match_date)], chains=[[build.source()]])
+    sweep_all()
+    stored = FigureCheck.objects.get(figure__claim=edited)
+    side = side_of(CheckColumns(stored.check_first, stored.check_last, stored.check_span, stored.check_lo,
+                                stored.check_lo_open, stored.check_hi, stored.check_hi_open), stored.check_roots)
+    assert certainly_matched(metric.pk, side, metric.window_days, other_than={edited.pk})
+    # The match is the only one: leave its claim out and nothing is proven.
+    assert not certainly_matched(metric.pk, side, metric.window_days, other_than={edited.pk, match.pk})
