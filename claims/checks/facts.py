@@ -7,6 +7,8 @@ over a million figures stays within memory and time.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -460,7 +462,6 @@ def stored_window(
 # Python, so a wider preselection only costs a few rows, while a narrower one could miss a finding
 # where a backend stores decimals inexactly (SQLite).
 SLACK = Decimal("0.000001")
-SPANS = sorted(SPAN_REACH_DAYS)
 
 
 def _widest(ranges: list[tuple], *, later: bool = True) -> list[tuple]:
@@ -480,42 +481,30 @@ def _widest(ranges: list[tuple], *, later: bool = True) -> list[tuple]:
 def stored_cumulative_candidates(metric_id: int, figures: Iterable[FigureFacts]) -> list[StoredFigure]:
     """Figures that could make a cumulative_decrease with one of these (in one query): earlier ones
     whose lower bound is at or above its upper bound, later ones whose upper bound is at or below its
-    lower bound.
-
-    Each of those ranges is its own SELECT of a UNION ALL. Joined by OR in one WHERE, they were
-    planned as one scan of the whole metric: the planner multiplies the date and value selectivities
-    as if independent, while on a cumulative metric they are not (later figures are higher), so it
-    expected thousands of rows where there are a handful, and filtered every row of the metric (35-45
-    ms in a metric of 100,000 figures). Apart, each range goes through the index that suits it."""
+    lower bound. A range held by a wider one of the same direction is left out (_widest): each range
+    costs the database a pass over an index, and with more ranges the planner turns to filtering the
+    whole metric."""
     later_below: list[tuple] = []  # (after the day, at or below the value)
-    earlier_above: list[tuple] = []  # (before the day, at or above the value)
+    earlier_above: list[tuple] = []  # (before the day, at or above minus the value)
     for figure in figures:
         if figure.period is None:
             continue
         later_below.append((figure.period.last, figure.interval.lo))
         if figure.interval.hi_key < INFINITE_KEY:
             earlier_above.append((figure.period.first, -figure.interval.hi))
-    # check_span over all its classes and check_first bounding check_last add no condition, but
-    # let the planner reach a date range through the window index (metric, check_span,
-    # check_first): for a recent figure, few figures are later, while many are lower.
-    ranges = [Q(check_span__in=SPANS, check_first__gt=day, check_hi__isnull=False, check_hi__lte=lo + SLACK)
+    ranges = [Q(check_first__gt=day, check_hi__isnull=False, check_hi__lte=lo + SLACK)
               for day, lo in _widest(later_below)]
-    ranges += [Q(check_span__in=SPANS, check_first__lt=day, check_last__lt=day, check_lo__gte=-minus_hi - SLACK)
+    ranges += [Q(check_last__lt=day, check_lo__gte=-minus_hi - SLACK)
                for day, minus_hi in _widest(earlier_above, later=False)]
     if not ranges:
         return []
-    selects = [
-        FigureCheck.objects.filter(where, metric_id=metric_id).order_by().values_list(
-            "figure_id", "claim_id", *CHECK_FIELDS, "check_matched", "check_roots"
-        )
-        for where in ranges
-    ]
-    rows = selects[0].union(*selects[1:], all=True) if len(selects) > 1 else selects[0]
-    # A figure in two ranges comes back twice.
-    unique = {row[0]: row for row in rows}
+    where = functools.reduce(operator.or_, ranges)
+    rows = FigureCheck.objects.filter(where, metric_id=metric_id).order_by().values_list(
+        "figure_id", "claim_id", *CHECK_FIELDS, "check_matched", "check_roots"
+    )
     return [
         StoredFigure(FigureFacts(fid, claim_id, interval_of_columns(lo, lo_open, hi_, hi_open), Period(first, last)),
                      matched, roots_of_text(roots))
-        for fid, claim_id, first, last, _span, lo, lo_open, hi_, hi_open, matched, roots in unique.values()
+        for fid, claim_id, first, last, _span, lo, lo_open, hi_, hi_open, matched, roots in rows
     ]
 
