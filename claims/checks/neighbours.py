@@ -146,8 +146,9 @@ def worth_reading(
 def certainly_matched(
     metric_id: int, side: Side, window_days: int, *, other_than: set[int]
 ) -> bool:
-    """Whether a figure of another claim (not in other_than) certainly corroborates the side, by one
-    indexed query that stops at the first such figure. False means 'not proven', not 'unmatched'."""
+    """Whether a figure of another claim (not in other_than) certainly corroborates the side, by
+    indexed reads (one per period-length class) that stop at the first such figure. False means 'not
+    proven', not 'unmatched'."""
     if not side.roots:
         return False
     # One length class at a time, in date order through the window index: the first figures read
