@@ -8,6 +8,8 @@ import datetime as dt
 import pytest
 
 from claims.checks.engine import checks_run, sweep_all
+from claims.checks.facts import CHECK_FIELDS, CheckColumns
+from claims.checks.neighbours import certainly_matched, side_of
 from claims.models import AttributionLink, Figure, FigureCheck, Flag, FlagStatus
 from tests.checks.conftest import open_flags
 
@@ -151,18 +153,14 @@ def test_it_finds_decreases_against_each_figure_of_a_claim_on_a_cumulative_metri
 
 @pytest.mark.parametrize("match_date", ["2025-04-10", "2025-04", "2025"])
 def test_it_proves_a_figure_corroborated_by_a_match_of_any_period_length(build, match_date):
-    from claims.checks.facts import CheckColumns
-    from claims.checks.neighbours import certainly_matched, side_of
-
     metric = build.metric()
     for i in range(12):  # earlier figures that match nothing, read first by a scan in table order
         build.claim(figures=[(metric, "approximate", "100", f"2024-0{1 + i % 9}-1{i % 10}")], chains=[[build.source()]])
     edited = build.claim(figures=[(metric, "approximate", "600", "2025-04-12")], chains=[[build.source()]])
     match = build.claim(figures=[(metric, "approximate", "610", match_date)], chains=[[build.source()]])
     sweep_all()
-    stored = FigureCheck.objects.get(figure__claim=edited)
-    side = side_of(CheckColumns(stored.check_first, stored.check_last, stored.check_span, stored.check_lo,
-                                stored.check_lo_open, stored.check_hi, stored.check_hi_open), stored.check_roots)
+    *columns, roots = FigureCheck.objects.filter(figure__claim=edited).values_list(*CHECK_FIELDS, "check_roots").get()
+    side = side_of(CheckColumns(*columns), roots)
     assert certainly_matched(metric.pk, side, metric.window_days, other_than={edited.pk})
     # The match is the only one: leave its claim out and nothing is proven.
     assert not certainly_matched(metric.pk, side, metric.window_days, other_than={edited.pk, match.pk})
