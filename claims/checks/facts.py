@@ -15,7 +15,8 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from claims.checks.idsets import chunked, id_array, ids_filters
 from claims.checks.intervals import INFINITE_KEY, SCALE, Interval, figure_interval
@@ -478,12 +479,58 @@ def _widest(ranges: list[tuple], *, later: bool = True) -> list[tuple]:
     return kept
 
 
+# A stored figure as a box, x its period in days and y its interval (an open upper bound at 1e30:
+# the columns hold at most 28 integer digits), as the GiST index figure_check_box_idx (migration
+# 0012) holds it; this text must stay that index's expression for the planner to use it.
+FIGURE_BOX = (
+    "box(point(({t}.check_first - DATE '2000-01-01')::float8, {t}.check_lo::float8), "
+    "point(({t}.check_last - DATE '2000-01-01')::float8, COALESCE({t}.check_hi::float8, 1e30::float8)))"
+).format(t=f'"{FigureCheck._meta.db_table}"')
+
+
+def _box_within(
+    metric_id: int, *, after: dt.date | None = None, before: dt.date | None = None,
+    at_least: Decimal | None = None, at_most: Decimal | None = None,
+) -> Q:
+    """On PostgreSQL, the metric's figures whose box lies after or before a day (exclusive) and
+    within the value bounds (inclusive), through figure_check_box_idx; added to the exact conditions
+    it stands beside, it only gives the planner an index for them: rounding to float8 is monotonic,
+    and PostgreSQL compares box coordinates with a small tolerance, so every row that meets the
+    exact conditions is inside the box (a few just outside them may be too). Elsewhere, nothing."""
+    if connection.vendor != "postgresql":
+        return Q()
+    epoch = "DATE '2000-01-01'"
+    low_x = f"(%s::date - {epoch} + 1)::float8" if after is not None else "'-Infinity'::float8"
+    high_x = f"(%s::date - {epoch} - 1)::float8" if before is not None else "'Infinity'::float8"
+    low_y = "%s::numeric::float8" if at_least is not None else "'-Infinity'::float8"
+    high_y = "%s::numeric::float8" if at_most is not None else "'Infinity'::float8"
+    params = [metric_id] + [p for p in (after, at_least, before, at_most) if p is not None]
+    # The metric cast to bigint: btree_gist compares a bigint column with bigints only.
+    sql = (f'"{FigureCheck._meta.db_table}"."metric_id" = %s::bigint AND {FIGURE_BOX} '
+           f"<@ box(point({low_x}, {low_y}), point({high_x}, {high_y}))")
+    # Only constants in the text; every value goes as a parameter.
+    return Q(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611
+
+
 def stored_cumulative_candidates(metric_id: int, figures: Iterable[FigureFacts]) -> list[StoredFigure]:
     """Figures that could make a cumulative_decrease with one of these (in one query): earlier ones
     whose lower bound is at or above its upper bound, later ones whose upper bound is at or below its
-    lower bound. A range held by a wider one of the same direction is left out (_widest): each range
-    costs the database a pass over an index, and with more ranges the planner turns to filtering the
-    whole metric."""
+    lower bound."""
+    rows = cumulative_candidates_query(metric_id, figures).values_list(
+        "figure_id", "claim_id", *CHECK_FIELDS, "check_matched", "check_roots"
+    )
+    return [
+        StoredFigure(FigureFacts(fid, claim_id, interval_of_columns(lo, lo_open, hi_, hi_open), Period(first, last)),
+                     matched, roots_of_text(roots))
+        for fid, claim_id, first, last, _span, lo, lo_open, hi_, hi_open, matched, roots in rows
+    ]
+
+
+def cumulative_candidates_query(metric_id: int, figures: Iterable[FigureFacts]) -> QuerySet:
+    """The rows of stored_cumulative_candidates. Two dimensions at once (days and values), which on
+    PostgreSQL the GiST index over each figure's box answers (_box_within): a B-tree narrows only
+    one and reads half the metric for a figure in its middle. A range held by a wider one of the
+    same direction is left out (_widest): each range costs one more pass over the index."""
     later_below: list[tuple] = []  # (after the day, at or below the value)
     earlier_above: list[tuple] = []  # (before the day, at or above minus the value)
     for figure in figures:
@@ -493,18 +540,11 @@ def stored_cumulative_candidates(metric_id: int, figures: Iterable[FigureFacts])
         if figure.interval.hi_key < INFINITE_KEY:
             earlier_above.append((figure.period.first, -figure.interval.hi))
     ranges = [Q(check_first__gt=day, check_hi__isnull=False, check_hi__lte=lo + SLACK)
+              & _box_within(metric_id, after=day, at_most=lo + SLACK)
               for day, lo in _widest(later_below)]
     ranges += [Q(check_last__lt=day, check_lo__gte=-minus_hi - SLACK)
+               & _box_within(metric_id, before=day, at_least=-minus_hi - SLACK)
                for day, minus_hi in _widest(earlier_above, later=False)]
     if not ranges:
-        return []
-    where = functools.reduce(operator.or_, ranges)
-    rows = FigureCheck.objects.filter(where, metric_id=metric_id).order_by().values_list(
-        "figure_id", "claim_id", *CHECK_FIELDS, "check_matched", "check_roots"
-    )
-    return [
-        StoredFigure(FigureFacts(fid, claim_id, interval_of_columns(lo, lo_open, hi_, hi_open), Period(first, last)),
-                     matched, roots_of_text(roots))
-        for fid, claim_id, first, last, _span, lo, lo_open, hi_, hi_open, matched, roots in rows
-    ]
-
+        return FigureCheck.objects.none()
+    return FigureCheck.objects.filter(functools.reduce(operator.or_, ranges), metric_id=metric_id).order_by()
