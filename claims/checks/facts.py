@@ -482,10 +482,12 @@ def _widest(ranges: list[tuple], *, later: bool = True) -> list[tuple]:
 # A stored figure as a box, x its period in days and y its interval (an open upper bound at 1e30:
 # the columns hold at most 28 integer digits), as the GiST index figure_check_box_idx (migration
 # 0012) holds it; this text must stay that index's expression for the planner to use it.
+_TABLE = f'"{FigureCheck._meta.db_table}"'
+_EPOCH = "DATE '2000-01-01'"  # day 0 of the x axis
 FIGURE_BOX = (
-    "box(point(({t}.check_first - DATE '2000-01-01')::float8, {t}.check_lo::float8), "
-    "point(({t}.check_last - DATE '2000-01-01')::float8, COALESCE({t}.check_hi::float8, 1e30::float8)))"
-).format(t=f'"{FigureCheck._meta.db_table}"')
+    f"box(point(({_TABLE}.check_first - {_EPOCH})::float8, {_TABLE}.check_lo::float8), "
+    f"point(({_TABLE}.check_last - {_EPOCH})::float8, COALESCE({_TABLE}.check_hi::float8, 1e30::float8)))"
+)
 
 
 def _box_within(
@@ -499,14 +501,13 @@ def _box_within(
     exact conditions is inside the box (a few just outside them may be too). Elsewhere, nothing."""
     if connection.vendor != "postgresql":
         return Q()
-    epoch = "DATE '2000-01-01'"
-    low_x = f"(%s::date - {epoch} + 1)::float8" if after is not None else "'-Infinity'::float8"
-    high_x = f"(%s::date - {epoch} - 1)::float8" if before is not None else "'Infinity'::float8"
+    low_x = f"(%s::date - {_EPOCH} + 1)::float8" if after is not None else "'-Infinity'::float8"
+    high_x = f"(%s::date - {_EPOCH} - 1)::float8" if before is not None else "'Infinity'::float8"
     low_y = "%s::numeric::float8" if at_least is not None else "'-Infinity'::float8"
     high_y = "%s::numeric::float8" if at_most is not None else "'Infinity'::float8"
     params = [metric_id] + [p for p in (after, at_least, before, at_most) if p is not None]
     # The metric cast to bigint: btree_gist compares a bigint column with bigints only.
-    sql = (f'"{FigureCheck._meta.db_table}"."metric_id" = %s::bigint AND {FIGURE_BOX} '
+    sql = (f"{_TABLE}.metric_id = %s::bigint AND {FIGURE_BOX} "
            f"<@ box(point({low_x}, {low_y}), point({high_x}, {high_y}))")
     # Only constants in the text; every value goes as a parameter.
     return Q(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611
