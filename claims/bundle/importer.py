@@ -74,7 +74,7 @@ class ImportResult:
 
 def reader_validate(reader: BundleReader, progress: Progress | None = None) -> list[BundleError]:
     """Every error of a bundle, reading it section by section."""
-    top, errors = reader.top()
+    top, errors = reader.top(progress)
     if errors:
         return errors
     checker = BundleChecker()
@@ -112,7 +112,7 @@ def reader_import(
     Any error stops the writing; the rest is still checked, so that every error is named, and the
     transaction is rolled back. A large bundle is checked in a second process beside the writing
     one (checking.bundle_checks; `check_apart` forces the choice either way)."""
-    top, errors = reader.top()
+    top, errors = reader.top(progress)
     if errors:
         raise BundleInvalid(errors)
     checker = BundleChecker()

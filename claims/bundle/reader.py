@@ -1,32 +1,33 @@
 """Reading bundles record by record, from memory or from a file of any size.
 
-A file is read with ijson, never whole: one quick pass notes the outer shape and how many records
-each section holds, then each section is streamed on its own, in the order references point
-(sources before the claims that cite them), stopping at the section's last record.
+A file is read value by value (claims.bundle.jsonstream), never whole: one pass checks that it is
+JSON and notes the outer shape, how many records each section holds and where each starts, then
+each section is streamed on its own, in the order references point (sources before the claims that
+cite them), from its first record to its last.
 """
 
 from __future__ import annotations
 
 import io
-import itertools
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-import ijson
-
 from claims.bundle.errors import BundleError
+from claims.bundle.jsonstream import JsonScanner, JsonSyntaxError
 from claims.bundle.schema import SECTION_KIND
 
-_SCALAR_EVENTS = frozenset({"string", "number", "boolean", "null"})
-_START_EVENTS = {"start_map": dict, "start_array": list}
+MB = 1_000_000
+Progress = Callable[[str, int, int], None]
+# What the progress of the first pass over a file is counted in.
+READING = "reading the file (MB)"
 
 
 class BundleReader(Protocol):
-    def top(self) -> tuple[Any, list[BundleError]]: ...
+    def top(self, progress: Progress | None = None) -> tuple[Any, list[BundleError]]: ...
 
     def count(self, section: str) -> int: ...
 
@@ -41,7 +42,7 @@ class DictReader:
     def __init__(self, data: Any) -> None:
         self.data = data
 
-    def top(self) -> tuple[Any, list[BundleError]]:
+    def top(self, progress: Progress | None = None) -> tuple[Any, list[BundleError]]:
         return self.data, []
 
     def count(self, section: str) -> int:
@@ -65,37 +66,70 @@ class FileReader:
         self.stream = stream
         self._shape: dict[str, Any] | None = None
         self._counts: dict[str, int] = {}
+        # Byte offset of each section's array in the file.
+        self._starts: dict[str, int] = {}
 
-    def top(self) -> tuple[Any, list[BundleError]]:
+    def top(self, progress: Progress | None = None) -> tuple[Any, list[BundleError]]:
         """The outer object with each section stood in for by an empty list (or a sample of the
-        wrong type), so the schema check sees the shape without the records."""
+        wrong type), so the schema check sees the shape without the records. The first call reads
+        the whole file (`progress` hears how far, in MB)."""
         if self._shape is not None:
             return self._shape, []
+        on_read = None
+        if progress:
+            size = self.stream.seek(0, io.SEEK_END)
+            total = -(-size // MB)
+
+            def on_read(offset: int) -> None:
+                progress(READING, total if offset >= size else offset // MB, total)
+
+        try:
+            shape = self._outline(JsonScanner(self.stream, 0, on_read=on_read))
+        except JsonSyntaxError as exc:
+            return None, [BundleError("(file)", f"is not valid JSON: {exc}")]
+        if isinstance(shape, dict):
+            self._shape = shape
+        return shape, []
+
+    def _outline(self, scanner: JsonScanner) -> Any:
+        """One pass over the whole file: every value is decoded (so the file is known to be JSON
+        before anything is written) and every top-level array is counted."""
+        first = scanner.peek()
+        if first == "[":
+            return []
+        if first != "{":
+            value = scanner.value()
+            scanner.end()
+            return value
         shape: dict[str, Any] = {}
         counts: dict[str, int] = dict.fromkeys(SECTION_KIND, 0)
-        item_prefixes = {f"{section}.item": section for section in SECTION_KIND}
-        key = None
-        self.stream.seek(0)
-        try:
-            for prefix, event, value in ijson.parse(self.stream, use_float=False):
-                if prefix == "":
-                    if event == "map_key":
-                        key = value
-                    elif event == "start_array":
-                        return [], []
-                    elif event in _SCALAR_EVENTS:
-                        return value, []
-                elif prefix == key and key is not None and "." not in prefix:
-                    if event in _START_EVENTS:
-                        shape[key] = _START_EVENTS[event]()
-                    elif event in _SCALAR_EVENTS:
-                        shape[key] = value
-                elif prefix in item_prefixes and (event in _SCALAR_EVENTS or event in _START_EVENTS):
-                    counts[item_prefixes[prefix]] += 1
-        except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, ValueError) as exc:
-            return None, [BundleError("(file)", f"is not valid JSON: {exc}")]
-        self._shape, self._counts = shape, counts
-        return shape, []
+        starts: dict[str, int] = {}
+        scanner.take("{")
+        closed = scanner.peek() == "}"
+        if closed:
+            scanner.take("}")
+        while not closed:
+            key = scanner.key()
+            kind = scanner.peek()
+            # A key given twice counts as its last value, as when the file is read whole.
+            starts.pop(key, None)
+            if key in SECTION_KIND:
+                counts[key] = 0
+            if kind == "[":
+                starts[key] = scanner.offset()
+                count = scanner.skip_items()
+                if key in SECTION_KIND:
+                    counts[key] = count
+                shape[key] = []
+            elif kind == "{":
+                scanner.value()
+                shape[key] = {}
+            else:
+                shape[key] = scanner.value()
+            closed = scanner.take(",}") == "}"
+        scanner.end()
+        self._counts, self._starts = counts, starts
+        return shape
 
     def count(self, section: str) -> int:
         if self._shape is None:
@@ -103,12 +137,9 @@ class FileReader:
         return self._counts.get(section, 0)
 
     def records(self, section: str) -> Iterator[Any]:
-        total = self.count(section)
-        if not total:
+        if not self.count(section):
             return iter(())
-        self.stream.seek(0)
-        # islice stops at the section's last record, so later sections are never parsed here.
-        return itertools.islice(ijson.items(self.stream, f"{section}.item", use_float=False), total)
+        return JsonScanner(self.stream, self._starts[section]).items()
 
     @contextmanager
     def for_child(self) -> Iterator[FileReader]:
@@ -125,7 +156,7 @@ class FileReader:
         self.top()
         with open(f"/proc/self/fd/{descriptor}", "rb") as stream:
             child = FileReader(stream)
-            child._shape, child._counts = self._shape, self._counts
+            child._shape, child._counts, child._starts = self._shape, self._counts, self._starts
             yield child
 
 

@@ -25,8 +25,8 @@ def to_decimal(value: Any, *, places: int = DECIMAL_PLACES, integer_digits: int 
     digits before the point. Floats go through repr() so that 0.1 stays 0.1, not
     0.1000000000000000055..."""
     if value.__class__ is int or (value.__class__ is Decimal and value.is_finite()):
-        # What a bundle file gives (ijson reads numbers as int or Decimal). Every figure number is
-        # read twice, by the checks and by the writer, and a bundle repeats the same few numbers:
+        # What a bundle file gives (jsonstream reads numbers as int or Decimal). Every figure number
+        # is read twice, by the checks and by the writer, and a bundle repeats the same few numbers:
         # the answer depends only on the value (numerically equal ones normalise alike), so it is
         # worked out once per value.
         return _decimal_of(value, places, integer_digits)
