@@ -151,6 +151,14 @@ class JsonScanner:
         """Step over the array that starts here (every item is still checked); its item count."""
         return sum(1 for _ in self.items())
 
+    def skip_bom(self) -> None:
+        """At the start of a file, step over a UTF-8 byte order mark: Windows tools write one, and
+        RFC 8259 lets a reader ignore it."""
+        while not self._text and self._more():
+            pass  # a read may end inside the mark's three bytes
+        if self._pos == 0 and self._base == 0 and self._text.startswith("\ufeff"):
+            self._pos = 1
+
     def key(self) -> str:
         """An object's key and the ':' after it."""
         if self.peek() != '"':

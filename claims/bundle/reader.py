@@ -94,6 +94,7 @@ class FileReader:
     def _outline(self, scanner: JsonScanner) -> Any:
         """One pass over the whole file: every value is decoded (so the file is known to be JSON
         before anything is written) and every top-level array is counted."""
+        scanner.skip_bom()
         first = scanner.peek()
         if first == "[":
             return []

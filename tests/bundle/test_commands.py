@@ -62,6 +62,15 @@ def test_it_reports_a_file_that_is_not_json(tmp_path):
 
 
 @pytest.mark.django_db
+def test_it_imports_a_file_saved_with_a_byte_order_mark(tmp_path):
+    demo = ROOT / "demo" / "demo-bundle.json"
+    source = tmp_path / "windows.json"
+    source.write_bytes(b"\xef\xbb\xbf" + demo.read_bytes())
+    call_command("import_bundle", str(source), verbosity=0)
+    assert Claim.objects.get(key="nk-600-killed-of-15000").figures.count() == 2
+
+
+@pytest.mark.django_db
 def test_it_imports_the_demo_bundle_and_gives_it_back(tmp_path):
     demo = ROOT / "demo" / "demo-bundle.json"
     call_command("import_bundle", str(demo), verbosity=0)

@@ -157,3 +157,15 @@ def test_the_first_pass_reports_how_many_megabytes_it_has_read():
     # The shape is kept: a second call reads nothing.
     reader.top(lambda *report: reports.append(report))
     assert len(reports) == len(done)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 1 << 20])
+def test_a_byte_order_mark_at_the_start_is_stepped_over(chunk, monkeypatch):
+    monkeypatch.setattr(jsonstream, "CHUNK", chunk)
+    raw = "\ufeff".encode() + b'{"format": "factcheck-bundle/1", "claims": [{"key": "a"}]}'
+    reader = reader_for(raw)
+    assert reader.top() == ({"format": "factcheck-bundle/1", "claims": []}, [])
+    assert list(reader.records("claims")) == [{"key": "a"}]
+    # Offsets still count the mark's three bytes; a mark anywhere else is refused.
+    assert str(reader_for(raw[:-2] + b",}").top()[1][0]).endswith(f"at byte {len(raw) - 1}")
+    assert reader_for(b' \xef\xbb\xbf{"claims": []}').top()[0] is None
