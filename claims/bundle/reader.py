@@ -113,14 +113,13 @@ class FileReader:
             key = scanner.key()
             kind = scanner.peek()
             # A key given twice counts as its last value, as when the file is read whole.
-            starts.pop(key, None)
             if key in SECTION_KIND:
                 counts[key] = 0
+                starts.pop(key, None)
             if kind == "[":
-                starts[key] = scanner.offset()
-                count = scanner.skip_items()
+                start, count = scanner.offset(), scanner.skip_items()
                 if key in SECTION_KIND:
-                    counts[key] = count
+                    counts[key], starts[key] = count, start
                 shape[key] = []
             elif kind == "{":
                 scanner.value()
