@@ -68,3 +68,47 @@ def test_a_sweep_leaves_the_planner_statistics_of_the_flags_it_wrote(disjoint):
         (estimated,) = cursor.fetchone()
     # ANALYZE ran in this transaction, so it counted the flags the sweep just wrote.
     assert estimated == Flag.objects.count() > 0
+
+
+@pytest.fixture
+def resolved_around(build):
+    """One claim with resolved conflicts against ten others, as edits leave them, and one open."""
+    metric = build.metric()
+    hub = build.claim(figures=[(metric, "exact", "300", "2025-01-13")])
+    others = [build.claim(figures=[(metric, "exact", "1000", "2025-01-14")]) for _ in range(11)]
+    flags = [Flag.objects.create(kind=FlagKind.CONFLICT, code="disjoint_figures", metric=metric, claim_a=hub,
+                                 claim_b=other, status="resolved") for other in others[:10]]
+    still_open = Flag.objects.create(kind=FlagKind.CONFLICT, code="disjoint_figures", metric=metric, claim_a=hub,
+                                     claim_b=others[10], status="open")
+    return metric, hub, others, flags, still_open
+
+
+def test_it_reopens_the_one_resolved_flag_found_again_and_leaves_the_other_resolved_ones(resolved_around):
+    metric, hub, others, flags, still_open = resolved_around
+    history = Flag.history.count()
+    summary = flags_recompute(
+        findings=[Finding(FlagKind.CONFLICT, "disjoint_figures", metric.pk, hub.pk, others[3].pk)],
+        scope=Q(kind=FlagKind.CONFLICT, claim_a_id=hub.pk), user=checks_user(),
+    )
+    assert summary == {("disjoint_figures", "reopened"): 1, ("disjoint_figures", "resolved"): 1}
+    statuses = dict(Flag.objects.values_list("claim_b_id", "status"))
+    assert statuses == {**{o.pk: "resolved" for o in others[:10]}, others[3].pk: "open", others[10].pk: "resolved"}
+    # The reopened flag is the stored one (no second flag for the pair), and only the two changes
+    # wrote history.
+    assert Flag.objects.count() == 11 and Flag.history.count() == history + 2
+    assert Flag.objects.get(pk=flags[3].pk).status == "open"
+    assert Flag.objects.get(pk=still_open.pk).status == "resolved"
+
+
+def test_it_opens_a_new_flag_beside_resolved_ones_of_the_same_claims(resolved_around, build):
+    metric, hub, others, _, _ = resolved_around
+    # Same pair of claims in another metric: a new key, though its claims match resolved flags.
+    elsewhere = build.metric()
+    summary = flags_recompute(
+        findings=[Finding(FlagKind.CONFLICT, "disjoint_figures", elsewhere.pk, hub.pk, others[0].pk),
+                  Finding(FlagKind.CONFLICT, "disjoint_figures", metric.pk, hub.pk, others[10].pk)],
+        scope=Q(kind=FlagKind.CONFLICT, claim_a_id=hub.pk), user=checks_user(),
+    )
+    assert summary == {("disjoint_figures", "opened"): 1}
+    assert Flag.objects.get(metric=elsewhere).status == "open"
+    assert Flag.objects.filter(metric=metric, status="resolved").count() == 10
