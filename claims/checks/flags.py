@@ -24,8 +24,8 @@ from claims.models import Attribution, AttributionLink, Figure, Flag, FlagKind, 
 log = logging.getLogger(__name__)
 CHECKS_USERNAME = "checks"
 # Findings up to which _existing leaves the resolved flags they do not name in the database. An
-# incremental check finds a few hundred at most; a sweep group, tens of thousands, whose keys
-# would make a longer statement than the rows it spares.
+# incremental check finds a few hundred at most. A sweep group finds tens of thousands, on most of
+# the claims in its scope, so the filter would spare few rows and cost a long one to evaluate.
 _FEW_FINDINGS = 2000
 
 
@@ -183,15 +183,18 @@ class StoredFlag:
         self.explanation = None
 
 
-def _named_by(found: dict[tuple, Finding]) -> Q:
+def _named_by(findings: Iterable[Finding]) -> Q:
     """Flags whose pair of claims some finding names: a superset of the found keys (claim_a of one
-    with claim_b of another), narrow enough for the database to drop the rest."""
-    firsts = sorted({key[3] for key in found})
-    seconds = sorted({key[4] for key in found if key[4] is not None})
-    second = Q(claim_b_id__in=seconds)
-    if any(key[4] is None for key in found):
+    with claim_b of another), narrow enough for the database to drop the rest. The ids go as
+    arrays (idsets' `__any`), as every long id list of the checks does."""
+    firsts, seconds = set(), set()
+    for finding in findings:
+        firsts.add(finding.claim_a)
+        seconds.add(finding.claim_b)
+    second = Q(claim_b_id__any=sorted(seconds - {None}))
+    if None in seconds:
         second |= Q(claim_b_id__isnull=True)
-    return Q(claim_a_id__in=firsts) & second
+    return Q(claim_a_id__any=sorted(firsts)) & second
 
 
 def _existing(scope: Q, found: dict[tuple, Finding]) -> tuple[set[tuple], dict[tuple, Flag | StoredFlag]]:
@@ -209,7 +212,7 @@ def _existing(scope: Q, found: dict[tuple, Finding]) -> tuple[set[tuple], dict[t
     keys that matter are the findings' (new or re-opened) and the flags not resolved (to resolve)."""
     flags = Flag.objects.filter(scope).order_by()
     if len(found) <= _FEW_FINDINGS:
-        flags = flags.filter(~Q(status=FlagStatus.RESOLVED) | _named_by(found))
+        flags = flags.filter(~Q(status=FlagStatus.RESOLVED) | _named_by(found.values()))
     rows = flags.values_list(*StoredFlag.FIELDS)
     present: set[tuple] = set()
     wanted = []
