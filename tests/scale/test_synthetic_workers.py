@@ -49,9 +49,9 @@ def _schema() -> list:
         )
         indexes = cursor.fetchall()
         cursor.execute(
-            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = ANY(%s::regclass[]) ORDER BY 1, 2",
-            [[f'"{m._meta.db_table}"' for m in synthetic._LOADED]],
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint "
+            "WHERE conrelid = ANY(%s::regclass[]) OR confrelid = ANY(%s::regclass[]) ORDER BY 1, 2",
+            [[f'"{m._meta.db_table}"' for m in synthetic._LOADED]] * 2,
         )
         return [indexes, cursor.fetchall()]
 
@@ -114,3 +114,51 @@ def test_a_failed_load_leaves_neither_rows_nor_a_missing_index(monkeypatch):
     assert (Source.objects.count(), Document.objects.count(), Claim.objects.count()) == counts
     assert not Figure.objects.filter(claim_id__gt=Claim.objects.order_by("-id").values_list("id", flat=True)[0])
     assert _schema() == schema
+
+
+def _primary_keys() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE contype = 'p' AND conrelid = ANY(%s::regclass[]) ORDER BY 1",
+            [[f'"{m._meta.db_table}"' for m in synthetic._LOADED]],
+        )
+        return [name for (name,) in cursor.fetchall()]
+
+
+def test_the_claims_tables_take_their_rows_without_primary_keys(monkeypatch):
+    before = _primary_keys()
+    during: list[list[str]] = []
+    run_workers = synthetic._run_workers
+    monkeypatch.setattr(synthetic, "_run_workers", lambda *args: during.append(_primary_keys()) or run_workers(*args))
+    generate(SyntheticPlan(claims=250, seed=6))
+    # Only the tables the processes write lose their keys; sources, documents and metrics keep them.
+    assert during == [["claims_metric_pkey", "sources_document_pkey", "sources_source_pkey"]]
+    assert _primary_keys() == before
+    assert "claims_claim_pkey" in before
+
+
+def test_a_row_pointing_nowhere_fails_the_load_when_its_foreign_key_comes_back(monkeypatch):
+    from django.db import IntegrityError
+
+    run_workers = synthetic._run_workers
+
+    def with_a_stray_tag(*args):
+        known = run_workers(*args)
+        with connection.cursor() as cursor:  # as the processes write: with the row triggers off
+            cursor.execute("SET session_replication_role = replica")
+            cursor.execute("INSERT INTO claims_claim_tags (id, claim_id, tag_id) VALUES (999999, 999999, 999999)")
+            cursor.execute("SET session_replication_role = DEFAULT")
+        return known
+
+    monkeypatch.setattr(synthetic, "_run_workers", with_a_stray_tag)
+    with pytest.raises(IntegrityError, match="claims_claim_tags"):
+        generate(SyntheticPlan(claims=250, seed=7))
+    with connection.cursor() as cursor:  # the key stays, enforced on new rows but not yet valid
+        cursor.execute("DELETE FROM claims_claim_tags WHERE id = 999999")
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'claims_claim_tags'::regclass AND NOT convalidated"
+        )
+        unchecked = [name for (name,) in cursor.fetchall()]
+        assert unchecked
+        for name in unchecked:
+            cursor.execute(f'ALTER TABLE claims_claim_tags VALIDATE CONSTRAINT "{name}"')
