@@ -457,7 +457,8 @@ def drop_secondary_indexes(db_tables: Iterable[str]) -> list[tuple[str, str, str
 
 
 def build_indexes(statements: Sequence[tuple[str, str]], *, connections: int = 1) -> None:
-    """Run CREATE INDEX statements, given as (table, statement). With one connection, on the
+    """Run CREATE INDEX statements, or others that scan a whole table (a load's VALIDATE
+    CONSTRAINT), given as (table, statement). With one connection, on the
     current one, in its transaction if it has one. With more, outside any transaction: each on a
     connection of its own, autocommit, the slowest first (a GIN index costs several times a
     B-tree over the same rows), taken in turn by whichever connection is free, so that builds on

@@ -542,6 +542,27 @@ class _UniqueConstraint:
     attach_statement: str
 
 
+def _may_drop_constraints(cursor: Any) -> bool:
+    """Whether this transaction loads with the row triggers off (_skip_fk_triggers), the one state
+    in which a load may set constraints aside: PostgreSQL refuses ALTER TABLE on a table with
+    trigger events pending, which every row COPY'd with the foreign-key triggers on leaves until
+    commit."""
+    cursor.execute("SELECT current_setting('session_replication_role') = 'replica'")
+    return cursor.fetchone()[0]
+
+
+def _dropped(cursor: Any, statements: Sequence[str]) -> bool:
+    """Run the DROP statements all or none (in a savepoint); False when earlier writes of the
+    transaction left trigger events pending, and the constraints stay."""
+    try:
+        with transaction.atomic():
+            for statement in statements:
+                cursor.execute(statement)
+    except OperationalError:
+        return False
+    return True
+
+
 def _drop_unique_constraints(db_tables: list[str]) -> list[_UniqueConstraint]:
     """On PostgreSQL, drop the tables' unique constraints (not the primary keys, nor any a foreign
     key points at); returns what brings them back. Keeping a unique index up to date costs
@@ -549,15 +570,12 @@ def _drop_unique_constraints(db_tables: list[str]) -> list[_UniqueConstraint]:
     again at the end, each index is built once from sorted keys and still checks every key, only
     later: a duplicate fails there instead of in the COPY.
 
-    Only while the row triggers are off (_skip_fk_triggers): PostgreSQL refuses ALTER TABLE on a
-    table with trigger events pending, which every row COPY'd with the foreign-key triggers on
-    leaves until commit. For the same reason the constraints stay when earlier writes of the
-    transaction left such events."""
+    Only while the row triggers are off (_may_drop_constraints); the constraints stay when earlier
+    writes of the transaction left trigger events pending."""
     if connection.vendor != "postgresql":
         return []
     with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('session_replication_role') = 'replica'")
-        if not cursor.fetchone()[0]:
+        if not _may_drop_constraints(cursor):
             return []
         cursor.execute(
             "SELECT c.conrelid::regclass::text, t.relname, c.conname, i.relname, pg_get_indexdef(c.conindid), "
@@ -572,12 +590,8 @@ def _drop_unique_constraints(db_tables: list[str]) -> list[_UniqueConstraint]:
             timing = (" DEFERRABLE INITIALLY " + ("DEFERRED" if deferred else "IMMEDIATE")) if deferrable else ""
             attach = f'ALTER TABLE {table} ADD CONSTRAINT "{name}" UNIQUE USING INDEX "{index}"{timing}'
             constraints.append(_UniqueConstraint(relname, name, index_statement, attach))
-        try:
-            with transaction.atomic():
-                for c in constraints:
-                    cursor.execute(f'ALTER TABLE "{c.table}" DROP CONSTRAINT "{c.name}"')
-        except OperationalError:  # pending trigger events: load with the constraints in place
-            constraints = []
+        if not _dropped(cursor, [f'ALTER TABLE "{c.table}" DROP CONSTRAINT "{c.name}"' for c in constraints]):
+            return []  # load with the constraints in place
     return constraints
 
 
@@ -607,8 +621,7 @@ def _drop_primary_keys(db_tables: list[str]) -> tuple[list[_UniqueConstraint], l
     if connection.vendor != "postgresql":
         return [], []
     with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('session_replication_role') = 'replica'")
-        if not cursor.fetchone()[0]:
+        if not _may_drop_constraints(cursor):
             return [], []
         cursor.execute(
             "SELECT c.conrelid::regclass::text, t.relname, c.conname, i.relname, pg_get_indexdef(c.conindid) "
@@ -640,13 +653,9 @@ def _drop_primary_keys(db_tables: list[str]) -> tuple[list[_UniqueConstraint], l
             )
             for table, relname, name, definition in found
         ]
-        try:
-            with transaction.atomic():
-                for table, _, name, _ in found:
-                    cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-                for key in keys:
-                    cursor.execute(f'ALTER TABLE "{key.table}" DROP CONSTRAINT "{key.name}"')
-        except OperationalError:  # pending trigger events (as _drop_unique_constraints): keep them
+        drops = [f'ALTER TABLE {table} DROP CONSTRAINT "{name}"' for table, _, name, _ in found]
+        drops += [f'ALTER TABLE "{key.table}" DROP CONSTRAINT "{key.name}"' for key in keys]
+        if not _dropped(cursor, drops):
             return [], []
     return keys, pointing
 
