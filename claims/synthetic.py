@@ -43,9 +43,9 @@ for synthetic rows: they are fixtures, not editorial work.
 A large load on PostgreSQL outside a transaction goes further, since one process building the rows
 is what it would wait on, and one connection builds one index at a time: it commits the sources,
 documents and metrics with the indexes set aside (and the primary keys of the claims' tables, see
-_drop_primary_keys), then WORKERS forked processes build and COPY the claims' chunks, each on a
-connection and in a transaction of its own, all committed once every one has finished, and the
-indexes are built on as many connections at once. It is not one transaction:
+constraints.drop_primary_keys), then WORKERS forked processes build and COPY the claims' chunks,
+each on a connection and in a transaction of its own, all committed once every one has finished,
+and the indexes are built on as many connections at once. It is not one transaction:
 a failure deletes what the load wrote and puts the indexes back, but a load killed outright
 (SIGKILL) leaves its tables without their secondary indexes and unique constraints, and the
 claims' tables without their primary keys and the foreign keys that point at them. Inside a
@@ -64,7 +64,7 @@ import time
 import traceback
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -72,9 +72,11 @@ from multiprocessing.connection import wait as wait_for_pipes
 from operator import itemgetter
 from typing import Any
 
-from django.db import OperationalError, connection, models, transaction
+from django.db import connection, models, transaction
 
 from claims.collector import collector_paused
+from claims.constraints import AsideForeignKey, AsideKey, add_keys, drop_primary_keys, drop_unique_constraints
+from claims.constraints import unique_constraints_dropped as _unique_constraints_dropped
 from claims.copyload import BackgroundCopy, Table, build_indexes, drop_secondary_indexes, known_column_types
 from claims.copyload import secondary_indexes_dropped as _secondary_indexes_dropped
 from claims.forked import own_connection_after_fork
@@ -447,8 +449,8 @@ def _generate_in_workers(
     tables = [m._meta.db_table for m in _LOADED]
     ids: dict[type[models.Model], int] = {}
     indexes: list[tuple[str, str, str]] = []
-    constraints: list[_UniqueConstraint] = []
-    foreign_keys: list[_ForeignKey] = []
+    constraints: list[AsideKey] = []
+    foreign_keys: list[AsideForeignKey] = []
     committed = False
     try:
         with transaction.atomic():
@@ -456,8 +458,8 @@ def _generate_in_workers(
             ids.update(_next_ids(*_LOADED))
             tag_ids = _tags()
             indexes += drop_secondary_indexes(tables)
-            constraints += _drop_unique_constraints(tables)
-            keys, pointing = _drop_primary_keys([m._meta.db_table for m in _CLAIM_ROWS])
+            constraints += drop_unique_constraints(tables)
+            keys, pointing = drop_primary_keys([m._meta.db_table for m in _CLAIM_ROWS])
             constraints += keys
             foreign_keys += pointing
             with BackgroundCopy() as copier:
@@ -492,8 +494,8 @@ def _generate_in_workers(
 def _undo(
     ids: dict[type[models.Model], int],
     indexes: list[tuple[str, str, str]],
-    constraints: list[_UniqueConstraint],
-    foreign_keys: list[_ForeignKey],
+    constraints: list[AsideKey],
+    foreign_keys: list[AsideForeignKey],
 ) -> None:
     """After a failed load committed in parts: delete its rows and put back what it set aside."""
     with transaction.atomic():
@@ -502,11 +504,7 @@ def _undo(
             for model in _LOADED:
                 cursor.execute(f'DELETE FROM "{model._meta.db_table}" WHERE id >= %s', [ids[model]])  # noqa: S608 (model table names)
         build_indexes([(table, statement) for _, table, statement in indexes])
-        _add_unique_constraints(constraints)
-        with connection.cursor() as cursor:
-            for f in foreign_keys:
-                cursor.execute(f.add_statement)
-                cursor.execute(f.validate_statement)
+        add_keys(constraints, foreign_keys)
 
 
 def _count_known(counts: dict[str, int], known: Sequence[int]) -> None:
@@ -529,151 +527,6 @@ class _Report:
     def finish(self) -> None:
         if self.progress:
             self.progress("claims", self.total, self.total)
-
-
-@dataclass
-class _UniqueConstraint:
-    """A unique constraint or primary key set aside for a load, and the two steps that bring it
-    back: its index, built like any other (and beside others), then the constraint attached to it."""
-
-    table: str
-    name: str
-    index_statement: str
-    attach_statement: str
-
-
-def _may_drop_constraints(cursor: Any) -> bool:
-    """Whether this transaction loads with the row triggers off (_skip_fk_triggers), the one state
-    in which a load may set constraints aside: PostgreSQL refuses ALTER TABLE on a table with
-    trigger events pending, which every row COPY'd with the foreign-key triggers on leaves until
-    commit."""
-    cursor.execute("SELECT current_setting('session_replication_role') = 'replica'")
-    return cursor.fetchone()[0]
-
-
-def _dropped(cursor: Any, statements: Sequence[str]) -> bool:
-    """Run the DROP statements all or none (in a savepoint); False when earlier writes of the
-    transaction left trigger events pending, and the constraints stay."""
-    try:
-        with transaction.atomic():
-            for statement in statements:
-                cursor.execute(statement)
-    except OperationalError:
-        return False
-    return True
-
-
-def _drop_unique_constraints(db_tables: list[str]) -> list[_UniqueConstraint]:
-    """On PostgreSQL, drop the tables' unique constraints (not the primary keys, nor any a foreign
-    key points at); returns what brings them back. Keeping a unique index up to date costs
-    PostgreSQL more per row than storing the row itself, and it is what a large load waits on; built
-    again at the end, each index is built once from sorted keys and still checks every key, only
-    later: a duplicate fails there instead of in the COPY.
-
-    Only while the row triggers are off (_may_drop_constraints); the constraints stay when earlier
-    writes of the transaction left trigger events pending."""
-    if connection.vendor != "postgresql":
-        return []
-    with connection.cursor() as cursor:
-        if not _may_drop_constraints(cursor):
-            return []
-        cursor.execute(
-            "SELECT c.conrelid::regclass::text, t.relname, c.conname, i.relname, pg_get_indexdef(c.conindid), "
-            "c.condeferrable, c.condeferred FROM pg_constraint c "
-            "JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class i ON i.oid = c.conindid "
-            "WHERE c.contype = 'u' AND c.conrelid = ANY(%s::regclass[]) AND NOT EXISTS ("
-            "  SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid)",
-            [[f'"{name}"' for name in db_tables]],
-        )
-        constraints = []
-        for table, relname, name, index, index_statement, deferrable, deferred in cursor.fetchall():
-            timing = (" DEFERRABLE INITIALLY " + ("DEFERRED" if deferred else "IMMEDIATE")) if deferrable else ""
-            attach = f'ALTER TABLE {table} ADD CONSTRAINT "{name}" UNIQUE USING INDEX "{index}"{timing}'
-            constraints.append(_UniqueConstraint(relname, name, index_statement, attach))
-        if not _dropped(cursor, [f'ALTER TABLE "{c.table}" DROP CONSTRAINT "{c.name}"' for c in constraints]):
-            return []  # load with the constraints in place
-    return constraints
-
-
-@dataclass
-class _ForeignKey:
-    """A foreign key dropped with the primary key it points at, and the two steps that bring it
-    back: added NOT VALID (at once, under a short lock), then checked over every row by VALIDATE
-    CONSTRAINT, which can run beside the checks of other tables."""
-
-    table: str
-    add_statement: str
-    validate_statement: str
-
-
-def _drop_primary_keys(db_tables: list[str]) -> tuple[list[_UniqueConstraint], list[_ForeignKey]]:
-    """On PostgreSQL, while the row triggers are off (_skip_fk_triggers), drop the tables' primary
-    keys and the foreign keys that point at them, from whichever table; returns what brings both
-    back. Measured on a million claims: the primary keys' per-row upkeep cost PostgreSQL 35 s of
-    COPY instead of 12 s without them, while building the five indexes at the end takes 7 s (one
-    after another) and checking the foreign keys 3 s (on two connections).
-
-    The foreign keys have to go because PostgreSQL drops no key that one points at. They come back
-    checked: a row that points nowhere fails the load at the end, as a duplicate id does when the
-    key's index is built, and its foreign key is left NOT VALID (enforced on new rows) until the row
-    is mended and the key validated. With the triggers on, the keys stay: the triggers look the
-    rows up."""
-    if connection.vendor != "postgresql":
-        return [], []
-    with connection.cursor() as cursor:
-        if not _may_drop_constraints(cursor):
-            return [], []
-        cursor.execute(
-            "SELECT c.conrelid::regclass::text, t.relname, c.conname, i.relname, pg_get_indexdef(c.conindid) "
-            "FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class i ON i.oid = c.conindid "
-            "WHERE c.contype = 'p' AND c.conrelid = ANY(%s::regclass[]) ORDER BY t.relname",
-            [[f'"{name}"' for name in db_tables]],
-        )
-        keys = [
-            _UniqueConstraint(
-                relname,
-                name,
-                index_statement,
-                f'ALTER TABLE {table} ADD CONSTRAINT "{name}" PRIMARY KEY USING INDEX "{index}"',
-            )
-            for table, relname, name, index, index_statement in cursor.fetchall()
-        ]
-        cursor.execute(
-            "SELECT c.conrelid::regclass::text, t.relname, c.conname, pg_get_constraintdef(c.oid) "
-            "FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
-            "WHERE c.contype = 'f' AND c.confrelid = ANY(%s::regclass[]) ORDER BY t.relname, c.conname",
-            [[f'"{name}"' for name in db_tables]],
-        )
-        found = cursor.fetchall()
-        pointing = [
-            _ForeignKey(
-                relname,
-                f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition} NOT VALID',
-                f'ALTER TABLE {table} VALIDATE CONSTRAINT "{name}"',
-            )
-            for table, relname, name, definition in found
-        ]
-        drops = [f'ALTER TABLE {table} DROP CONSTRAINT "{name}"' for table, _, name, _ in found]
-        drops += [f'ALTER TABLE "{key.table}" DROP CONSTRAINT "{key.name}"' for key in keys]
-        if not _dropped(cursor, drops):
-            return [], []
-    return keys, pointing
-
-
-def _add_unique_constraints(constraints: list[_UniqueConstraint]) -> None:
-    build_indexes([(c.table, c.index_statement) for c in constraints])
-    with connection.cursor() as cursor:
-        for c in constraints:
-            cursor.execute(c.attach_statement)
-
-
-@contextmanager
-def _unique_constraints_dropped(db_tables: list[str]) -> Iterator[None]:
-    """The tables' unique constraints dropped for the block (_drop_unique_constraints) and added
-    back after it, in the same transaction."""
-    constraints = _drop_unique_constraints(db_tables)
-    yield
-    _add_unique_constraints(constraints)
 
 
 def _skip_fk_triggers() -> bool:

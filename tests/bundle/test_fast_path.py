@@ -279,6 +279,18 @@ def claim_side_indexes() -> dict[str, str]:
         return {name: (definition, usable) for name, definition, usable in cursor.fetchall()}
 
 
+def claim_side_keys() -> dict[tuple[str, str], tuple[str, bool]]:
+    """Every primary key, unique constraint and foreign key of the claim tables and their history
+    tables, by table and name, with its kind and whether PostgreSQL holds it checked."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, contype, convalidated FROM pg_constraint "
+            "WHERE contype IN ('p', 'u', 'f') AND conrelid = ANY(%s::regclass[])",
+            [list(CLAIM_SIDE)],
+        )
+        return {(table, name): (kind, valid) for table, name, kind, valid in cursor.fetchall()}
+
+
 def rekeyed(data: dict, prefix: str) -> dict:
     return {**data, "claims": [{**record, "key": f"{prefix}{record['key']}"} for record in data["claims"]]}
 
@@ -309,6 +321,23 @@ def test_a_bulk_import_writes_without_the_secondary_indexes_and_builds_them_agai
 
 
 @pytest.mark.django_db
+def test_a_bulk_import_that_repeats_a_history_id_fails_when_the_key_is_built(editor, bulk_from_500):
+    holder = Claim.objects.create(key="holder", text="Holder")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value FROM claims_historicalclaim_history_id_seq")
+        clash = cursor.fetchone()[0] + 1050
+    stray = holder.history.get()
+    stray.pk = clash
+    stray.save()
+    before = claim_side_keys()
+    with pytest.raises(IntegrityError, match="history_id"):
+        bundle_import(data=varied_bundle(1100), user=editor)
+    assert claim_side_keys() == before
+    assert list(Claim.objects.values_list("key", flat=True)) == ["holder"]
+    assert Claim.history.count() == 2
+
+
+@pytest.mark.django_db
 def test_a_bulk_import_writes_the_same_rows_and_history_as_the_portable_path(editor, bulk_from_500):
     data = varied_bundle(1100)
     fast, portable = snapshot(data, user=editor, fast=True), snapshot(data, user=editor, fast=False)
@@ -322,9 +351,11 @@ def test_a_failed_bulk_import_leaves_every_index_and_no_row(editor, bulk_from_50
     before = claim_side_indexes()
     data = varied_bundle(1100)
     data["claims"][1099]["figures"][0]["metric"] = "nope"
+    keys = claim_side_keys()
     with pytest.raises(BundleInvalid):
         bundle_import(data=data, user=editor)
     assert claim_side_indexes() == before
+    assert claim_side_keys() == keys
     assert not Claim.objects.exists() and not Figure.history.exists()
 
 
