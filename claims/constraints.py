@@ -44,7 +44,7 @@ class AsideForeignKey:
     validate_statement: str
 
 
-def may_drop_constraints(cursor: Any) -> bool:
+def _may_drop_constraints(cursor: Any) -> bool:
     """Whether this transaction loads with the row triggers off, the one state in which a load may
     set constraints aside (see the module's docstring)."""
     cursor.execute("SELECT current_setting('session_replication_role') = 'replica'")
@@ -66,12 +66,12 @@ def _dropped(cursor: Any, statements: Sequence[str]) -> bool:
 def drop_unique_constraints(db_tables: Iterable[str]) -> list[AsideKey]:
     """On PostgreSQL, drop the tables' unique constraints (not the primary keys, nor any a foreign
     key points at); returns what brings them back (add_keys). Only while the row triggers are off
-    (may_drop_constraints); the constraints stay when earlier writes of the transaction left
+    (_may_drop_constraints); the constraints stay when earlier writes of the transaction left
     trigger events pending."""
     if connection.vendor != "postgresql":
         return []
     with connection.cursor() as cursor:
-        if not may_drop_constraints(cursor):
+        if not _may_drop_constraints(cursor):
             return []
         cursor.execute(
             "SELECT c.conrelid::regclass::text, t.relname, c.conname, i.relname, pg_get_indexdef(c.conindid), "
@@ -92,7 +92,7 @@ def drop_unique_constraints(db_tables: Iterable[str]) -> list[AsideKey]:
 
 
 def drop_primary_keys(db_tables: Iterable[str]) -> tuple[list[AsideKey], list[AsideForeignKey]]:
-    """On PostgreSQL, while the row triggers are off (may_drop_constraints), drop the tables'
+    """On PostgreSQL, while the row triggers are off (_may_drop_constraints), drop the tables'
     primary keys and the foreign keys that point at them, from whichever table; returns what
     brings both back. Measured on a million synthetic claims: the primary keys' per-row upkeep
     cost PostgreSQL 35 s of COPY instead of 12 s without them, while building the five indexes at
@@ -107,7 +107,7 @@ def drop_primary_keys(db_tables: Iterable[str]) -> tuple[list[AsideKey], list[As
         return [], []
     tables = [f'"{name}"' for name in db_tables]
     with connection.cursor() as cursor:
-        if not may_drop_constraints(cursor):
+        if not _may_drop_constraints(cursor):
             return [], []
         cursor.execute(
             "SELECT c.conrelid::regclass::text, t.relname, c.conname, i.relname, pg_get_indexdef(c.conindid) "
@@ -159,9 +159,9 @@ def add_keys(keys: Sequence[AsideKey], foreign_keys: Sequence[AsideForeignKey] =
 
 
 @contextmanager
-def unique_constraints_dropped(db_tables: Iterable[str]) -> Iterator[list[str]]:
+def unique_constraints_dropped(db_tables: Iterable[str]) -> Iterator[None]:
     """The tables' unique constraints dropped for the block (drop_unique_constraints) and added
-    back after it, in the same transaction; yields the names dropped."""
+    back after it, in the same transaction."""
     keys = drop_unique_constraints(db_tables)
-    yield [key.name for key in keys]
+    yield
     add_keys(keys)

@@ -321,7 +321,7 @@ def test_a_bulk_import_writes_without_the_secondary_indexes_and_builds_them_agai
 
 
 @pytest.mark.django_db
-def test_a_bulk_import_that_repeats_a_history_id_fails_when_the_key_is_built(editor, bulk_from_500):
+def test_a_bulk_import_that_repeats_a_stored_history_id_fails_and_writes_nothing(editor, bulk_from_500):
     holder = Claim.objects.create(key="holder", text="Holder")
     with connection.cursor() as cursor:
         cursor.execute("SELECT last_value FROM claims_historicalclaim_history_id_seq")
