@@ -12,6 +12,7 @@ import pytest
 from bench.__main__ import measured_figures
 from bench.chart import growth_svg, series
 from bench.common import TARGETS, Target, judge
+from bench.parse_speed import dense_article, timed_parse
 from bench.throughput import parse_wrk, run_threads
 
 WRK_OUTPUT = """Running 20s test @ http://127.0.0.1:41234/api/v1/claims/?page_size=100
@@ -164,3 +165,13 @@ def test_the_bench_passes_the_generators_own_outlier_share_by_default():
     from claims.synthetic import OUTLIER_SHARE as GENERATOR_SHARE
 
     assert OUTLIER_SHARE == GENERATOR_SHARE
+
+
+def test_the_parse_benchmark_times_an_article_of_the_asked_size_and_counts_its_figures():
+    article = dense_article(10_000)
+    assert 10_000 <= len(article) < 10_000 + 400
+    one_round = dense_article(1)
+    seconds, found = timed_parse(article)
+    assert seconds >= 0
+    # Each round of the sentences holds 8 figures (2 + 1 + 5).
+    assert found == 8 * (len(article) // len(one_round))
